@@ -1,0 +1,44 @@
+"""Seed Feeds: a feed syndication server over a folder of seed articles."""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, errors, views
+from .corpus import Corpus
+from .documents import DocumentCache
+from .settings import resolve
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsState:
+    """What the views share in one process: the corpus and the rendered documents."""
+
+    corpus: Corpus
+    documents: DocumentCache
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The Flask app: settings from FEEDS_* variables, then config (for tests), then defaults."""
+    app = Flask(__name__)
+    app.config.from_prefixed_env("FEEDS")
+    app.config.update(config or {})
+    app.config.update(resolve(app.config))
+    app.json.sort_keys = False
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+    app.extensions["feeds"] = FeedsState(
+        corpus=Corpus(app.config["SEEDS_DIR"], app.config["RELOAD_SECONDS"],
+                      app.config["SITE_TITLE"], app.config["SITE_DESCRIPTION"]),
+        documents=DocumentCache(),
+    )
+    app.register_blueprint(views.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return app

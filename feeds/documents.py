@@ -1,0 +1,77 @@
+"""Rendered documents with their validators and gzip, cached until what they show changes."""
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A response body ready to send: identity and gzip bytes, strong ETag, Last-Modified."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+    last_modified: datetime
+    content_type: str
+
+    @classmethod
+    def of(cls, body: bytes, content_type: str, last_modified: datetime) -> "Document":
+        """A Document for body; every value derives from the bytes, so instances agree."""
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+            etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+            last_modified=last_modified,
+            content_type=content_type,
+        )
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A cached document and the signature of what it was rendered from."""
+
+    signature: Hashable
+    document: Document
+
+
+class DocumentCache:
+    """Documents by key, reused while their signature is unchanged; bounded in bytes (LRU)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._slots: OrderedDict[Hashable, _Slot] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, signature: Hashable, build: Callable[[], Document]) -> Document:
+        """The document for key, built anew only when the signature differs."""
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is not None and slot.signature == signature:
+                self._slots.move_to_end(key)
+                return slot.document
+        document = build()
+        with self._lock:
+            self._store(key, _Slot(signature, document))
+        return document
+
+    def _store(self, key: Hashable, slot: _Slot) -> None:
+        """Keep slot under key, evicting the least recently used past the budget."""
+        old = self._slots.pop(key, None)
+        if old is not None:
+            self._bytes -= _size(old.document)
+        self._slots[key] = slot
+        self._bytes += _size(slot.document)
+        while self._bytes > self.max_bytes and len(self._slots) > 1:
+            _, evicted = self._slots.popitem(last=False)
+            self._bytes -= _size(evicted.document)
+
+
+def _size(document: Document) -> int:
+    """Bytes a document holds."""
+    return len(document.body) + len(document.gzipped)

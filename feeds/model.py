@@ -1,0 +1,87 @@
+"""The plain data every layer shares: articles, their parts, and seed errors."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture with its size when known."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """The source that published an article."""
+
+    slug: str
+    name: str
+    domain: str = ""
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic as one seed spells it."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Other coverage of the same story."""
+
+    title: str
+    url: str
+    provider_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One seed's article, valid and normalised; `listed` says whether it may appear."""
+
+    path: str
+    url: str
+    title: str
+    excerpt: str
+    published_at: datetime
+    updated_at: datetime
+    provider: Provider | None
+    topics: tuple[Topic, ...]
+    images: tuple[Image, ...]
+    related: tuple[Related, ...]
+    kind: str
+    category: str
+    published: bool
+    deleted: bool
+
+    def is_listed(self, now: datetime) -> bool:
+        """Published, not deleted, and its moment has come."""
+        return self.published and not self.deleted and self.published_at <= now
+
+    def is_embargoed(self, now: datetime) -> bool:
+        """Published and not deleted, but dated in the future."""
+        return self.published and not self.deleted and self.published_at > now
+
+
+class SeedError(Exception):
+    """A seed that cannot be read, with its file and the reason a person can act on."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SeedError) and (self.path, self.reason) == (
+            other.path,
+            other.reason,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.reason))

@@ -1,0 +1,256 @@
+"""One page of a feed -> RSS 2.0, Atom 1.0 (feedgen) or JSON Feed 1.1 bytes; no Flask here."""
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup, escape
+
+from .corpus import ALL, PROVIDERS, TOPICS, Section
+from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
+from .model import Article
+from .urls import absolute, feed_path, page_path, with_query
+
+GENERATOR = "Seed Feeds"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """One page of one feed in one format, with all its rendering depends on."""
+
+    section: Section
+    fmt: str
+    page: int
+    limit: int
+    query_limit: int | None
+    base_url: str
+    site_title: str
+    language: str
+    max_age: int
+    hub: str = ""
+
+    @property
+    def items(self) -> tuple[Article, ...]:
+        """The articles on this page."""
+        start = (self.page - 1) * self.limit
+        return self.section.articles[start:start + self.limit]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the feed has at this limit (at least one)."""
+        return max(1, math.ceil(len(self.section.articles) / self.limit))
+
+    @property
+    def updated(self) -> datetime:
+        """The newest updatedDateTime on this page: never the current time."""
+        return max((a.updated_at for a in self.items), default=EPOCH)
+
+    def url(self, fmt: str | None = None, page: int | None = None) -> str:
+        """The absolute URL of this feed in fmt at page (this document's by default)."""
+        path = feed_path(self.section.kind, self.section.slug, fmt or self.fmt)
+        return absolute(self.base_url, with_query(path, self.query_limit, page or self.page))
+
+    @property
+    def signature(self) -> tuple:
+        """What the bytes depend on beyond the cache key: the items and the section's facts."""
+        section = self.section
+        return self.items, self.pages, section.name, section.description, section.logo
+
+    @property
+    def feed_id(self) -> str:
+        """The stable id: the canonical URL of the feed's first page."""
+        return absolute(self.base_url, feed_path(self.section.kind, self.section.slug, self.fmt))
+
+    @property
+    def html_url(self) -> str:
+        """The section's HTML page."""
+        return absolute(self.base_url, page_path(self.section.kind, self.section.slug))
+
+    @property
+    def title(self) -> str:
+        """The site title, plus the topic or provider name."""
+        if self.section.kind == ALL:
+            return self.site_title
+        return f"{self.site_title}: {self.section.name}"
+
+    @property
+    def description(self) -> str:
+        """The section's description, or one said for it."""
+        if self.section.description:
+            return self.section.description
+        if self.section.kind == TOPICS:
+            return f"The latest articles about {self.section.name} on {self.site_title}."
+        if self.section.kind == PROVIDERS:
+            return f"The latest articles from {self.section.name} on {self.site_title}."
+        return f"The latest articles on {self.site_title}."
+
+    def paging_links(self) -> list[tuple[str, str]]:
+        """RFC 5005 (rel, url) pairs, when there is more than one page."""
+        if self.pages == 1:
+            return []
+        links = [("first", self.url(page=1))]
+        if self.page > 1:
+            links.append(("previous", self.url(page=self.page - 1)))
+        if self.page < self.pages:
+            links.append(("next", self.url(page=self.page + 1)))
+        links.append(("last", self.url(page=self.pages)))
+        return links
+
+
+def render(doc: FeedPage) -> bytes:
+    """The document's bytes in its format."""
+    if doc.fmt == "json":
+        return render_json(doc)
+    generator = _feed_generator(doc)
+    if doc.fmt == "rss":
+        return generator.rss_str(pretty=True)
+    return generator.atom_str(pretty=True)
+
+
+def content_html(article: Article) -> str:
+    """The small HTML rendering of an article: lead image, excerpt, where to read it, related."""
+    parts = []
+    if article.images:
+        image = article.images[0]
+        size = "".join(
+            Markup(' {}="{}"').format(name, value)
+            for name, value in (("width", image.width), ("height", image.height)) if value
+        )
+        parts.append(Markup('<p><img src="{}" alt="{}"{}></p>').format(
+            image.url, image.title or article.title, Markup(size)))
+    if article.excerpt:
+        parts.append(Markup("<p>{}</p>").format(article.excerpt))
+    source = article.provider.name if article.provider else "the source"
+    parts.append(Markup('<p>Read at <a href="{}">{}</a></p>').format(article.url, source))
+    if article.related:
+        items = Markup("").join(
+            Markup('<li><a href="{}">{}</a>{}</li>').format(
+                r.url, r.title, f" ({r.provider_name})" if r.provider_name else "")
+            for r in article.related
+        )
+        parts.append(Markup("<p>Related coverage:</p><ul>{}</ul>").format(items))
+    return str(Markup("\n").join(parts))
+
+
+def _feed_generator(doc: FeedPage) -> FeedGenerator:
+    """A feedgen FeedGenerator holding the whole page."""
+    fg = FeedGenerator()
+    fg.register_extension("paging", AtomLinksExtension, atom=False, rss=True)
+    fg.load_extension("media")
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("atom_source", AtomSourceExtension, AtomSourceEntryExtension,
+                          atom=True, rss=False)
+    fg.id(doc.feed_id)
+    fg.title(doc.title)
+    fg.description(doc.description)
+    fg.language(doc.language)
+    fg.author(name=doc.section.name if doc.section.kind == PROVIDERS else doc.site_title)
+    fg.generator(GENERATOR)
+    fg.link(href=doc.url(), rel="self", type=_media_type(doc.fmt))
+    fg.link(href=doc.html_url, rel="alternate", type="text/html")
+    extra_links = doc.paging_links() + ([("hub", doc.hub)] if doc.hub else [])
+    for rel, href in extra_links:
+        if doc.fmt == "rss":
+            fg.paging.add(rel, href)
+        else:
+            fg.link(href=href, rel=rel)
+    if doc.section.logo:
+        fg.logo(doc.section.logo)
+    fg.updated(doc.updated)
+    fg.lastBuildDate(doc.updated)
+    fg.ttl(max(1, doc.max_age // 60))
+    for article in doc.items:
+        _add_entry(fg, doc, article)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
+    """Add one article as an entry (Atom) or item (RSS)."""
+    entry = fg.add_entry(order="append")
+    entry.id(article.url)
+    entry.guid(article.url, permalink=True)
+    entry.title(article.title)
+    entry.link(href=article.url, rel="alternate")
+    if article.excerpt:
+        if doc.fmt == "rss":
+            entry.description(str(escape(article.excerpt)))
+        else:
+            entry.summary(article.excerpt, type="text")
+    entry.content(content_html(article), type="html")
+    entry.published(article.published_at)
+    entry.updated(article.updated_at)
+    for topic in article.topics:
+        entry.category(term=topic.slug, label=topic.name,
+                       scheme=absolute(doc.base_url, f"/{TOPICS}/"))
+    if provider := article.provider:
+        entry.author(name=provider.name)
+        if doc.fmt == "rss":
+            entry.dc.dc_creator(provider.name)
+        source = absolute(doc.base_url, feed_path(PROVIDERS, provider.slug, doc.fmt))
+        if doc.fmt == "rss":
+            entry.source(url=source, title=provider.name)
+        else:
+            entry.atom_source.set(source, provider.name, article.updated_at)
+    for image in article.images:
+        entry.media.content(url=image.url, medium="image", group=None, **_size(image))
+    if article.images:
+        lead = article.images[0]
+        entry.media.thumbnail(url=lead.url, group=None, **_size(lead))
+
+
+def _size(image) -> dict[str, str]:
+    """An image's width and height as the attribute strings feedgen expects."""
+    return {k: str(v) for k, v in (("width", image.width), ("height", image.height)) if v}
+
+
+def _media_type(fmt: str) -> str:
+    """The media type of a feed format, without parameters."""
+    return {"rss": "application/rss+xml", "atom": "application/atom+xml",
+            "json": "application/feed+json"}[fmt]
+
+
+def render_json(doc: FeedPage) -> bytes:
+    """The page as JSON Feed 1.1."""
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": doc.title,
+        "home_page_url": doc.html_url,
+        "feed_url": doc.url(),
+        "description": doc.description,
+        "language": doc.language,
+        "authors": [{"name": doc.section.name if doc.section.kind == PROVIDERS
+                     else doc.site_title}],
+    }
+    if doc.section.logo:
+        feed["favicon"] = doc.section.logo
+    if doc.page < doc.pages:
+        feed["next_url"] = doc.url(page=doc.page + 1)
+    if doc.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": doc.hub}]
+    feed["items"] = [_json_item(article) for article in doc.items]
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode()
+
+
+def _json_item(article: Article) -> dict:
+    """One article as a JSON Feed item."""
+    item = {
+        "id": article.url,
+        "url": article.url,
+        "title": article.title,
+        "content_html": content_html(article),
+        "date_published": article.published_at.isoformat(),
+        "date_modified": article.updated_at.isoformat(),
+    }
+    if article.excerpt:
+        item["summary"] = article.excerpt
+    if article.images:
+        item["image"] = article.images[0].url
+    if article.provider:
+        item["authors"] = [{"name": article.provider.name}]
+    if article.topics:
+        item["tags"] = [topic.name for topic in article.topics]
+    return item

@@ -1,0 +1,257 @@
+"""Reading one seed file into an Article, or a SeedError saying why not."""
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import Article, Image, Provider, Related, SeedError, Topic
+from .text import clean, domain_slug, http_url, slugify
+
+MAX_SEED_BYTES = 1024 * 1024
+SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
+_RAW_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+_MISSING = object()
+_EARLIEST_YEAR = 1900
+
+
+class _Invalid(Exception):
+    """A reason a seed is invalid, before its path is attached."""
+
+
+def read_seed(path: Path, name: str) -> Article:
+    """Read the seed file at path; name is how reports and the article call it."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SEED_BYTES + 1)
+    except OSError as error:
+        raise SeedError(name, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_SEED_BYTES:
+        raise SeedError(name, f"is larger than the {MAX_SEED_BYTES // 1024} KiB a seed may be")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SeedError(name, f"is not UTF-8 (byte {error.start} is invalid)") from None
+    return parse_seed(text, name)
+
+
+def parse_seed(text: str, name: str) -> Article:
+    """Parse a seed's text into an Article, raising SeedError(name, reason)."""
+    try:
+        return _article(_front_matter(text), name)
+    except _Invalid as error:
+        raise SeedError(name, str(error)) from None
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    """The front-matter mapping of a seed's text."""
+    if not text.strip():
+        raise _Invalid("is empty")
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        if not re.match(r"---[ \t]*\r?\n", text):
+            raise _Invalid("does not start with a '---' front-matter line")
+        raise _Invalid("has no closing '---' line after its front matter")
+    block = _RAW_FORBIDDEN.sub("", match.group(1))
+    try:
+        fields = yaml.load(block, Loader=_Loader)  # noqa: S506 (a safe loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 2}" if mark else ""
+        raise _Invalid(f"has invalid YAML{where}: {error.problem}") from None
+    except (yaml.YAMLError, ValueError, OverflowError) as error:
+        raise _Invalid(f"has invalid YAML: {error}") from None
+    if not isinstance(fields, dict):
+        raise _Invalid("front matter is not a mapping of fields")
+    return fields
+
+
+def _article(fields: dict[str, Any], name: str) -> Article:
+    """Validate and normalise a front-matter mapping."""
+    published_at = _moment(fields.get("publishedDateTime"), "publishedDateTime")
+    updated_raw = fields.get("updatedDateTime")
+    updated_at = published_at
+    if updated_raw is not None:
+        updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
+    return Article(
+        path=name,
+        url=_article_url(fields),
+        title=_required_text(fields, "title"),
+        excerpt=_text(fields, "excerpt"),
+        published_at=published_at,
+        updated_at=updated_at,
+        provider=_provider(fields.get("provider")),
+        topics=_topics(fields.get("topics")),
+        images=_images(fields.get("images"), "images"),
+        related=_related(fields.get("related")),
+        kind=_text(fields, "type"),
+        category=_text(fields, "category"),
+        published=_flag(fields.get("published", _MISSING), "published", absent=True),
+        deleted=_flag(fields.get("deleted", _MISSING), "deleted", absent=False),
+    )
+
+
+def _text(fields: dict[str, Any], key: str, label: str | None = None) -> str:
+    """An optional text field, cleaned; '' when absent."""
+    value = fields.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Invalid(f"{label or key} must be text, not {_kind(value)} (quote it)")
+    return clean(value)
+
+
+def _required_text(fields: dict[str, Any], key: str) -> str:
+    """A text field that must be present and non-empty."""
+    if fields.get(key) is None:
+        raise _Invalid(f"{key} is missing")
+    value = _text(fields, key)
+    if not value:
+        raise _Invalid(f"{key} is empty")
+    return value
+
+
+def _moment(value: Any, key: str) -> datetime:
+    """A timezone-aware UTC datetime from what PyYAML yields; no offset means UTC."""
+    if value is None:
+        raise _Invalid(f"{key} is missing")
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(clean(value))
+        except ValueError:
+            raise _Invalid(f"{key} {value[:40]!r} is not an ISO 8601 date or date-time") from None
+    else:
+        raise _Invalid(f"{key} must be an ISO 8601 date or date-time, not {_kind(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise _Invalid(f"{key} is out of range") from None
+    if moment.year < _EARLIEST_YEAR:
+        raise _Invalid(f"{key} is before {_EARLIEST_YEAR}")
+    return moment
+
+
+def _article_url(fields: dict[str, Any]) -> str:
+    """originalUrl, else webUrl: an absolute http(s) URL."""
+    for key in ("originalUrl", "webUrl"):
+        value = fields.get(key)
+        if value is None or value == "":
+            continue
+        url = http_url(value)
+        if url is None:
+            raise _Invalid(f"{key} {str(value)[:80]!r} is not an absolute http(s) URL")
+        return url
+    raise _Invalid("originalUrl and webUrl are both missing; one is required")
+
+
+def _flag(value: Any, key: str, absent: bool) -> bool:
+    """A yes/no field read strictly: anything unclear is an error."""
+    if value is _MISSING:
+        return absent
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _Invalid(f"{key} must be true or false, not {str(value)[:40]!r}")
+
+
+def _provider(raw: Any) -> Provider | None:
+    """The provider mapping: name, domain, images."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _Invalid(f"provider must be a mapping with name and domain, not {_kind(raw)}")
+    name = _text(raw, "name", "provider.name")
+    domain = _text(raw, "domain", "provider.domain")
+    slug = domain_slug(domain) if domain else slugify(name)
+    if not slug:
+        return None
+    images = _images(raw.get("images"), "provider.images")
+    return Provider(slug=slug, name=name or domain, domain=domain, images=images)
+
+
+def _topics(raw: Any) -> tuple[Topic, ...]:
+    """Topic names, one per slug, in the seed's order."""
+    topics: dict[str, Topic] = {}
+    for value in _list(raw, "topics"):
+        if not isinstance(value, str):
+            raise _Invalid(f"topics must be a list of names, and one is {_kind(value)}")
+        name = clean(value)
+        slug = slugify(name)
+        if slug and slug not in topics:
+            topics[slug] = Topic(slug=slug, name=name)
+    return tuple(topics.values())
+
+
+def _images(raw: Any, key: str) -> tuple[Image, ...]:
+    """Images with an absolute http(s) URL; others are dropped."""
+    images = []
+    for value in _list(raw, key):
+        if not isinstance(value, dict):
+            raise _Invalid(f"{key} must be a list of mappings with url, and one is {_kind(value)}")
+        url = http_url(value.get("url"))
+        if url:
+            title = value.get("title")
+            images.append(
+                Image(
+                    url=url,
+                    width=_size(value.get("width")),
+                    height=_size(value.get("height")),
+                    title=clean(title) if isinstance(title, str) else "",
+                )
+            )
+    return tuple(images)
+
+
+def _related(raw: Any) -> tuple[Related, ...]:
+    """Related coverage with a title and an absolute URL; others are dropped."""
+    related = []
+    for value in _list(raw, "related"):
+        if not isinstance(value, dict):
+            raise _Invalid(f"related must be a list of mappings, and one is {_kind(value)}")
+        title = value.get("title")
+        url = http_url(value.get("webUrl")) or http_url(value.get("originalUrl"))
+        provider = value.get("provider")
+        provider_name = provider.get("name") if isinstance(provider, dict) else None
+        if isinstance(title, str) and clean(title) and url:
+            provider_name = clean(provider_name) if isinstance(provider_name, str) else ""
+            related.append(Related(title=clean(title), url=url, provider_name=provider_name))
+    return tuple(related)
+
+
+def _list(raw: Any, key: str) -> list[Any]:
+    """A list field; absent is empty."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _Invalid(f"{key} must be a list, not {_kind(raw)}")
+    return raw
+
+
+def _size(value: Any) -> int | None:
+    """A positive pixel size, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
+        return value
+    return None
+
+
+def _kind(value: Any) -> str:
+    """How to name a value's type to a person."""
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list",
+             dict: "a mapping", str: "text", datetime: "a date", date: "a date"}
+    return names.get(type(value), type(value).__name__)

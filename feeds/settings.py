@@ -1,0 +1,81 @@
+"""The settings, as data: name, default, type and help, read by the factory, the README test and `check`."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One configuration value: `FEEDS_<name>` in the environment, `<name>` in Flask's config."""
+
+    name: str
+    default: Any
+    kind: Callable[[Any], Any]
+    help: str
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no setting from the environment or a mapping."""
+    if isinstance(value, str):
+        if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ValueError(f"{value!r} is not true or false")
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _text(value: Any) -> str:
+    """A text setting; the environment's JSON decoding may have made it a number."""
+    return "" if value is None else str(value)
+
+
+def _whole(value: Any) -> int:
+    """A non-negative whole number."""
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative")
+    return number
+
+
+def _seconds(value: Any) -> float:
+    """A non-negative number of seconds."""
+    number = float(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative")
+    return number
+
+
+SETTINGS = (
+    Setting("SEEDS_DIR", str(PROJECT_SEEDS), _text, "Folder of seed files, read recursively."),
+    Setting("SITE_TITLE", "Seed Feeds", _text, "Title of the site and of every feed."),
+    Setting("SITE_DESCRIPTION", "", _text, "Description of the site-wide feeds."),
+    Setting("BASE_URL", "", _text,
+            "Scheme, host and prefix for absolute links (`https://feeds.example.com`); "
+            "empty: the request's own."),
+    Setting("LANGUAGE", "en-us", _text, "Language of the feeds."),
+    Setting("LIMIT", 50, _whole, "Items a page when a request gives no `limit`."),
+    Setting("MAX_LIMIT", 500, _whole, "The largest `limit` a request may ask for."),
+    Setting("MAX_AGE", 300, _whole, "Seconds clients and proxies may cache a response; RSS `ttl`."),
+    Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between scans of the seeds folder."),
+    Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise and notify; empty: none."),
+    Setting("TRUST_PROXY", False, _flag,
+            "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
+    Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+)
+
+
+def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting from config (or its default), typed; ValueError names a bad one."""
+    values = {}
+    for setting in SETTINGS:
+        raw = config.get(setting.name, setting.default)
+        try:
+            values[setting.name] = setting.kind(raw)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"FEEDS_{setting.name}: {error}") from None
+    if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    return values

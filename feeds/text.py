@@ -1,0 +1,46 @@
+"""Text hygiene shared by every output: XML-safe strings, slugs, safe URLs."""
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+# Characters XML 1.0 forbids, plus DEL and the C1 controls that YAML and
+# feed validators reject as well.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
+_URL_SPACE = re.compile(r"\s")
+
+
+def clean(text: str) -> str:
+    """Return text without the characters XML 1.0 forbids, stripped."""
+    return _FORBIDDEN.sub("", text).strip()
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII with every run of other characters turned into '-'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
+
+
+def domain_slug(domain: str) -> str:
+    """A provider slug from a domain: lowercase letters, digits, dots and dashes."""
+    slug = _NOT_DOMAIN.sub("-", domain.lower())
+    return re.sub(r"\.{2,}", ".", slug).strip(".-")
+
+
+def http_url(value: object) -> str | None:
+    """Return value if it is an absolute http(s) URL, else None."""
+    if not isinstance(value, str):
+        return None
+    url = clean(value)
+    if not url or _URL_SPACE.search(url) or any(c in url for c in '<>"`\\'):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -1,0 +1,37 @@
+"""The site's URL scheme, as plain functions: paths of feeds and pages, absolute URLs."""
+
+from urllib.parse import urlencode
+
+from .corpus import ALL
+
+FORMATS = ("rss", "atom", "json")
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+
+
+def feed_path(kind: str, slug: str, fmt: str) -> str:
+    """The path of a feed: /feed.rss, /topics/ai.atom, /providers/wired.com.json."""
+    return f"/feed.{fmt}" if kind == ALL else f"/{kind}/{slug}.{fmt}"
+
+
+def page_path(kind: str, slug: str) -> str:
+    """The path of a section's HTML page: /, /topics/ai, /providers/wired.com."""
+    return "/" if kind == ALL else f"/{kind}/{slug}"
+
+
+def with_query(path: str, limit: int | None = None, page: int = 1) -> str:
+    """path with limit (when given) and page (when past the first) as its query."""
+    params = {}
+    if limit is not None:
+        params["limit"] = limit
+    if page > 1:
+        params["page"] = page
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def absolute(base_url: str, path: str) -> str:
+    """path joined to base_url (scheme and host, perhaps a prefix, no trailing slash)."""
+    return base_url.rstrip("/") + path

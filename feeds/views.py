@@ -1,0 +1,208 @@
+"""Routes: find the section, read paging, serve cached documents with HTTP caching."""
+
+import re
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+
+from .corpus import ALL, PROVIDERS, TOPICS, Section, Snapshot
+from .documents import Document
+from .opml import render_opml
+from .render import EPOCH, FeedPage, render
+from .urls import CONTENT_TYPES, FORMATS, absolute, feed_path, page_path
+
+bp = Blueprint("feeds", __name__)
+
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+_WHOLE = re.compile(r"[0-9]{1,9}")
+_MAX_SLUG = 200
+_MAX_PAGE = 1_000_000
+_HTML = "text/html; charset=utf-8"
+_NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
+_FMT = f"<any({', '.join(FORMATS)}):fmt>"
+
+
+@bp.before_app_request
+def refuse_odd_host() -> None:
+    """A Host header that is no host name gets a 400, whatever BASE_URL says."""
+    host = request.headers.get("Host")
+    if host is not None and not _HOST.fullmatch(host):
+        abort(400, "The Host header must be a host name, with an optional port.")
+
+
+@bp.get("/")
+def index() -> Response:
+    """The HTML index of every feed."""
+    snapshot = _state().corpus.snapshot()
+    return _page(("index",), snapshot.loaded_at, snapshot, lambda: render_template(
+        "index.html", snapshot=snapshot, latest=snapshot.site.articles[:10], **_template_urls()))
+
+
+@bp.get(f"/feed.{_FMT}")
+def site_feed(fmt: str) -> Response:
+    """All published articles."""
+    return _feed(ALL, "", fmt)
+
+
+@bp.get(f"/<any({TOPICS}, {PROVIDERS}):kind>/<slug>.{_FMT}")
+def section_feed(kind: str, slug: str, fmt: str) -> Response:
+    """One topic's or one provider's feed."""
+    return _feed(kind, slug, fmt)
+
+
+@bp.get(f"/<any({TOPICS}, {PROVIDERS}):kind>/<slug>")
+def section_page(kind: str, slug: str) -> Response:
+    """The HTML page of one topic or provider."""
+    snapshot = _state().corpus.snapshot()
+    section = _find(snapshot, kind, slug, "")
+    latest = section.articles[:current_app.config["LIMIT"]]
+    signature = (latest, len(section.articles), section.name, section.description, section.logo)
+    return _page(("page", kind, section.slug), signature, snapshot, lambda: render_template(
+        "section.html", section=section, latest=latest, **_template_urls()))
+
+
+@bp.get("/opml.xml")
+def opml() -> Response:
+    """The OPML subscription list."""
+    snapshot = _state().corpus.snapshot()
+    base, title = _base_url(), current_app.config["SITE_TITLE"]
+    document = _state().documents.get(
+        ("opml", base), snapshot.loaded_at,
+        lambda: Document.of(render_opml(snapshot, base, title), "text/x-opml; charset=utf-8",
+                            _newest(snapshot.site.articles)))
+    return _send(document, snapshot)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Counts and the time of the last reload, never cached."""
+    corpus = _state().corpus
+    snapshot = corpus.snapshot()
+    response = current_app.json.response({
+        "status": "ok",
+        "seeds": snapshot.seeds,
+        "published": snapshot.published,
+        "unpublished": snapshot.unpublished,
+        "invalid": len(snapshot.invalid),
+        "articles": len(snapshot.site.articles),
+        "topics": len(snapshot.topics),
+        "providers": len(snapshot.providers),
+        "last_reload": corpus.scanned_at.isoformat(timespec="seconds"),
+    })
+    response.cache_control.no_store = True
+    return response
+
+
+def _feed(kind: str, slug: str, fmt: str) -> Response:
+    """One page of a feed, from the cache when nothing it shows has changed."""
+    config = current_app.config
+    snapshot = _state().corpus.snapshot()
+    section = _find(snapshot, kind, slug, f".{fmt}")
+    limit, page, query_limit = _paging()
+    doc = FeedPage(section=section, fmt=fmt, page=page, limit=limit, query_limit=query_limit,
+                   base_url=_base_url(), site_title=config["SITE_TITLE"],
+                   language=config["LANGUAGE"], max_age=config["MAX_AGE"],
+                   hub=config["WEBSUB_HUB"])
+    if page > doc.pages:
+        abort(404, f"Page {page} is past the last page of this feed ({doc.pages} at limit {limit}).")
+    key = ("feed", kind, section.slug, fmt, page, limit, query_limit, doc.base_url)
+    document = _state().documents.get(
+        key, doc.signature,
+        lambda: Document.of(render(doc), CONTENT_TYPES[fmt], doc.updated))
+    return _send(document, snapshot)
+
+
+def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
+    """The section for slug; a 301 to the canonical spelling; else a 404 that says where to look."""
+    section = snapshot.section(kind, slug) if len(slug) <= _MAX_SLUG else None
+    if section is not None:
+        return section
+    if len(slug) <= _MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
+        location = absolute(_base_url(), f"/{kind}/{slug.lower()}{suffix}")
+        query = request.query_string.decode("ascii", "replace")
+        abort(redirect(f"{location}?{query}" if query else location, 301))
+    shown = slug if len(slug) <= 80 else slug[:80] + "..."
+    abort(404, f"There is no {_NAMES[kind]} {shown!r}. Every feed is listed at /.")
+
+
+def _paging() -> tuple[int, int, int | None]:
+    """(limit, page, limit as the query gave it) from the query string, or a 400 that says why."""
+    max_limit = current_app.config["MAX_LIMIT"]
+    given_limit = _whole_param("limit", max_limit)
+    page = _whole_param("page", _MAX_PAGE) or 1
+    return given_limit or current_app.config["LIMIT"], page, given_limit
+
+
+def _whole_param(name: str, highest: int) -> int | None:
+    """A whole-number query parameter from 1 to highest, given at most once."""
+    values = request.args.getlist(name)
+    if not values:
+        return None
+    accepted = f"{name} must be given once, as a whole number from 1 to {highest}."
+    if len(values) > 1 or not _WHOLE.fullmatch(values[0]):
+        abort(400, accepted)
+    number = int(values[0])
+    if not 1 <= number <= highest:
+        abort(400, accepted)
+    return number
+
+
+def _page(key: tuple, signature, snapshot: Snapshot, build) -> Response:
+    """An HTML page, cached like a feed."""
+    key = (*key, _base_url())
+    document = _state().documents.get(
+        key, signature, lambda: Document.of(build().encode(), _HTML, snapshot.loaded_at))
+    return _send(document, snapshot)
+
+
+def _send(document: Document, snapshot: Snapshot) -> Response:
+    """The document with validators, caching headers and gzip; 304 when the client has it."""
+    use_gzip = request.accept_encodings["gzip"] > 0
+    response = Response(document.gzipped if use_gzip else document.body,
+                        content_type=document.content_type)
+    response.set_etag(document.etag + ("-gzip" if use_gzip else ""))
+    response.last_modified = document.last_modified
+    if use_gzip:
+        response.content_encoding = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = _max_age(snapshot)
+    response.access_control_allow_origin = "*"
+    return response.make_conditional(request)
+
+
+def _max_age(snapshot: Snapshot) -> int:
+    """MAX_AGE, cut short so that no cached response outlives the next embargo."""
+    max_age = current_app.config["MAX_AGE"]
+    if snapshot.expires_at is None:
+        return max_age
+    remaining = (snapshot.expires_at - datetime.now(UTC)).total_seconds()
+    return max(0, min(max_age, int(remaining)))
+
+
+def _newest(articles) -> datetime:
+    """The newest updatedDateTime among articles."""
+    return max((a.updated_at for a in articles), default=EPOCH)
+
+
+def _base_url() -> str:
+    """BASE_URL when set, else the request's own root."""
+    return current_app.config["BASE_URL"].rstrip("/") or request.root_url.rstrip("/")
+
+
+def _template_urls() -> dict:
+    """Helpers the templates use to link feeds and pages."""
+    base = _base_url()
+    return {
+        "feed_url": lambda section, fmt: absolute(base, feed_path(section.kind, section.slug, fmt)),
+        "page_url": lambda section: absolute(base, page_path(section.kind, section.slug)),
+        "topic_url": lambda slug: absolute(base, page_path(TOPICS, slug)),
+        "home_url": absolute(base, "/"),
+        "opml_url": absolute(base, "/opml.xml"),
+        "site_title": current_app.config["SITE_TITLE"],
+    }
+
+
+def _state():
+    """The process's FeedsState."""
+    return current_app.extensions["feeds"]
