@@ -16,6 +16,7 @@ from .urls import absolute, feed_path, page_path, with_query
 GENERATOR = "Seed Feeds"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+_JSON_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,9 @@ def render_json(doc: FeedPage) -> bytes:
     if doc.hub:
         feed["hubs"] = [{"type": "WebSub", "url": doc.hub}]
     feed["items"] = [_json_item(article) for article in doc.items]
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode()
+    text = json.dumps(feed, ensure_ascii=False, indent=1)
+    # The same JSON, with no markup in its bytes for a browser or a careless client to run.
+    return text.translate(_JSON_HTML_SAFE).encode()
 
 
 def _json_item(article: Article) -> dict:

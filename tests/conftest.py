@@ -1,0 +1,104 @@
+"""Fixtures: the real corpus and its oracle, apps and clients over it, seed folders written by tests."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from feeds import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("FEEDS_TEST_CORPUS", REPO.parent / "shared" / "corpus" / "powerapps"))
+BASE_URL = "http://feeds.test"
+
+
+def oracle_listing(name: str = "") -> list[str]:
+    """Seed paths the original site published in a listing of api/news, newest first."""
+    folder = CORPUS / "api" / "news" / name
+    pages = sorted((folder / "page").glob("*/index.json"), key=lambda p: int(p.parent.name))
+    paths: list[str] = []
+    for file in [folder / "index.json", *pages]:
+        for entry in json.loads(file.read_text())["value"]:
+            if entry["path"] not in paths:
+                paths.append(entry["path"])
+    return paths
+
+
+def seed_text(**fields) -> str:
+    """A seed file's text: YAML front matter from fields, then a body."""
+    return "---\n" + yaml.safe_dump(fields, allow_unicode=True, sort_keys=False) + "---\nBody.\n"
+
+
+def article_fields(n: int = 1, **overrides) -> dict:
+    """The fields of a valid, published seed, numbered n, with overrides."""
+    fields = {
+        "title": f"Article {n}",
+        "excerpt": f"Excerpt of article {n}.",
+        "publishedDateTime": f"2024-01-{n:02d}T08:00:00Z",
+        "originalUrl": f"https://news.example.com/articles/{n}",
+        "type": "article",
+        "published": True,
+        "provider": {"name": "Example News", "domain": "news.example.com"},
+        "topics": ["Power Apps"],
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The real corpus, read in place."""
+    if not (CORPUS / "_news").is_dir():
+        pytest.fail(f"the real corpus is missing at {CORPUS}; set FEEDS_TEST_CORPUS")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_app(corpus_dir):
+    """An app over the real corpus, with a fixed BASE_URL."""
+    return create_app({"TESTING": True, "SEEDS_DIR": str(corpus_dir), "BASE_URL": BASE_URL})
+
+
+@pytest.fixture
+def client(corpus_app):
+    """A test client of the corpus app."""
+    return corpus_app.test_client()
+
+
+@pytest.fixture
+def seeds_dir(tmp_path) -> Path:
+    """An empty seeds folder for a test to write into."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def write_seed(seeds_dir):
+    """Write a seed file into seeds_dir: write_seed(name, text) or write_seed(name, **fields)."""
+
+    def write(name: str, text: str | bytes | None = None, **fields) -> Path:
+        path = seeds_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = text if text is not None else seed_text(**fields)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_client(seeds_dir):
+    """A client factory for an app over seeds_dir that rescans on every request."""
+
+    def make(**config):
+        settings = {"TESTING": True, "SEEDS_DIR": str(seeds_dir), "BASE_URL": BASE_URL,
+                    "RELOAD_SECONDS": 0, **config}
+        return create_app(settings).test_client()
+
+    return make
