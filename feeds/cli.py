@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .corpus import Corpus
 
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
 
 @click.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@with_appcontext
 def check_command(directory: Path | None) -> None:
     """Read every seed in DIRECTORY (default: SEEDS_DIR); list the invalid ones; exit 1 if any."""
     seeds_dir = directory or Path(current_app.config["SEEDS_DIR"])

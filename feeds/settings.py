@@ -1,4 +1,4 @@
-"""The settings, as data: name, default, type and help, read by the factory, the README test and `check`."""
+"""The settings as data: name, default, type and help, for the factory and the README test."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass

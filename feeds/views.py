@@ -104,7 +104,7 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
                    language=config["LANGUAGE"], max_age=config["MAX_AGE"],
                    hub=config["WEBSUB_HUB"])
     if page > doc.pages:
-        abort(404, f"Page {page} is past the last page of this feed ({doc.pages} at limit {limit}).")
+        abort(404, f"Page {page} is past the last page ({doc.pages} at limit {limit}).")
     key = ("feed", kind, section.slug, fmt, page, limit, query_limit, doc.base_url)
     document = _state().documents.get(
         key, doc.signature,

@@ -1,4 +1,4 @@
-"""Fixtures: the real corpus and its oracle, apps and clients over it, seed folders written by tests."""
+"""Fixtures: the real corpus and its oracle, apps and clients over it, seeds written by tests."""
 
 import json
 import os

@@ -210,7 +210,8 @@ def test_hub_link_is_advertised_when_configured(make_client, write_seed):
     write_seed("a.md", **article_fields(1))
     client = make_client(WEBSUB_HUB="https://hub.example/")
     for fmt in XML_FORMATS:
-        links = {link.rel: link.href for link in feedparser.parse(client.get(f"/feed.{fmt}").data).feed.links}
+        feed = feedparser.parse(client.get(f"/feed.{fmt}").data)
+        links = {link.rel: link.href for link in feed.feed.links}
         assert links["hub"] == "https://hub.example/"
     assert json.loads(client.get("/feed.json").data)["hubs"][0]["url"] == "https://hub.example/"
 

@@ -78,7 +78,8 @@ def test_every_date_form_yaml_yields_is_read_as_utc(raw, expected):
 
 
 def test_python_date_and_naive_datetime_values_are_utc():
-    assert parse(publishedDateTime=date(2024, 3, 4)).published_at == datetime(2024, 3, 4, tzinfo=UTC)
+    midnight = datetime(2024, 3, 4, tzinfo=UTC)
+    assert parse(publishedDateTime=date(2024, 3, 4)).published_at == midnight
     naive = parse(publishedDateTime=datetime(2024, 3, 4, 5, 6)).published_at
     assert naive == datetime(2024, 3, 4, 5, 6, tzinfo=UTC)
     aware = datetime(2024, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=-5)))
