@@ -12,6 +12,7 @@ from . import cli, errors, views
 from .corpus import Corpus
 from .documents import DocumentCache
 from .settings import resolve
+from .websub import HubNotifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class FeedsState:
 
     corpus: Corpus
     documents: DocumentCache
+    hub: HubNotifier | None
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,10 +33,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+    hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"]) if (
+        app.config["WEBSUB_HUB"]) else None
     app.extensions["feeds"] = FeedsState(
         corpus=Corpus(app.config["SEEDS_DIR"], app.config["RELOAD_SECONDS"],
-                      app.config["SITE_TITLE"], app.config["SITE_DESCRIPTION"]),
+                      app.config["SITE_TITLE"], app.config["SITE_DESCRIPTION"],
+                      on_change=hub.publish_sections if hub else None),
         documents=DocumentCache(),
+        hub=hub,
     )
     app.register_blueprint(views.bp)
     errors.init_app(app)

@@ -5,7 +5,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,7 +70,8 @@ class Corpus:
     """The seeds folder, kept current: a stat scan every reload_seconds re-reads changed files."""
 
     def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
-                 title: str = "Seed Feeds", description: str = ""):
+                 title: str = "Seed Feeds", description: str = "",
+                 on_change: Callable[[list[tuple[str, str]]], None] | None = None):
         self.seeds_dir = Path(seeds_dir).resolve()
         self.reload_seconds = reload_seconds
         self._site_entry = SiteEntry(name=title, description=description)
@@ -81,6 +82,7 @@ class Corpus:
         self._scanned_at = float("-inf")
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self._lock = threading.Lock()
+        self._on_change = on_change
 
     def snapshot(self) -> Snapshot:
         """The current published view, refreshed when a scan is due or an embargo has passed."""
@@ -112,6 +114,8 @@ class Corpus:
             self._snapshot = build_snapshot(
                 [entry.result for entry in self._entries.values()],
                 self._site_data, self._site_entry, now)
+            if previous is not None and self._on_change:
+                self._on_change(changed_sections(previous, self._snapshot))
 
     def _scan_seeds(self) -> bool:
         """Stat every seed file, read new and changed ones; True when anything changed."""
@@ -145,6 +149,14 @@ class Corpus:
         self._site_key = key
         self._site_data = read_site_data(self.seeds_dir)
         return True
+
+
+def changed_sections(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
+    """(kind, slug) of every section whose articles differ between two snapshots."""
+    old_sections = {(s.kind, s.slug): s.articles for s in old.sections()}
+    new_sections = {(s.kind, s.slug): s.articles for s in new.sections()}
+    return [key for key in old_sections.keys() | new_sections.keys()
+            if old_sections.get(key) != new_sections.get(key)]
 
 
 def _read(path: Path, name: str) -> Article | SeedError:

@@ -30,6 +30,14 @@ def refuse_odd_host() -> None:
         abort(400, "The Host header must be a host name, with an optional port.")
 
 
+@bp.before_app_request
+def remember_root_for_the_hub() -> None:
+    """Without BASE_URL, WebSub pings name feeds at the root requests arrive at."""
+    hub = _state().hub
+    if hub is not None and not current_app.config["BASE_URL"]:
+        hub.seen(request.root_url.rstrip("/"))
+
+
 @bp.get("/")
 def index() -> Response:
     """The HTML index of every feed."""
@@ -199,6 +207,7 @@ def _template_urls() -> dict:
         "topic_url": lambda slug: absolute(base, page_path(TOPICS, slug)),
         "home_url": absolute(base, "/"),
         "opml_url": absolute(base, "/opml.xml"),
+        "icon_url": absolute(base, "/static/favicon.svg"),
         "site_title": current_app.config["SITE_TITLE"],
     }
 

@@ -56,4 +56,5 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, b
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        with error:
+            return error.code, dict(error.headers), error.read()

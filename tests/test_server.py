@@ -1,6 +1,7 @@
 """A real gunicorn over the real corpus, read by feedparser over HTTP."""
 
 import json
+import time
 
 import feedparser
 import pytest
@@ -82,3 +83,23 @@ def test_base_url_defeats_a_forged_host(corpus_dir):
             assert status == 200
             assert b"evil.example" not in body
             assert b"https://feeds.example.org/" in body
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_polls_a_second_apart_get_identical_bytes_and_validators(server, fmt):
+    status, first, body = fetch(f"{server}/feed.{fmt}")
+    time.sleep(1.1)
+    _, second, again = fetch(f"{server}/feed.{fmt}")
+    assert status == 200 and body == again
+    assert (first["ETag"], first["Last-Modified"]) == (second["ETag"], second["Last-Modified"])
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_conditional_get_over_http(server, fmt):
+    url = f"{server}/feed.{fmt}"
+    _, headers, _ = fetch(url, {"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    for validator in ({"If-None-Match": headers["ETag"]},
+                      {"If-Modified-Since": headers["Last-Modified"]}):
+        status, _, body = fetch(url, {"Accept-Encoding": "gzip", **validator})
+        assert (status, body) == (304, b"")

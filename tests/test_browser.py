@@ -1,0 +1,90 @@
+"""The HTML pages in a real headless Chromium (Debian's): they render, link, and log no errors."""
+
+import shutil
+
+import pytest
+from servers import gunicorn
+
+from feeds.corpus import Corpus
+
+pytestmark = pytest.mark.server
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_dir):
+    with gunicorn({"FEEDS_SEEDS_DIR": str(corpus_dir)}) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: run `bash .ci/setup`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def visit(browser):
+    """Open a URL in a new page; return the page and the console errors it logged."""
+    pages = []
+
+    def open_page(url):
+        page = browser.new_page()
+        # This machine has no internet: pictures hosted elsewhere (provider logos) get an
+        # empty answer rather than a DNS error in the console.
+        page.route(lambda u: "//127.0.0.1:" not in u, lambda route: route.fulfill(status=204))
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        response = page.goto(url)
+        assert response.status == 200
+        page.wait_for_load_state("load")
+        pages.append(page)
+        return page, errors
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def snapshot(corpus_dir):
+    return Corpus(corpus_dir).snapshot()
+
+
+def alternates(page) -> set[str]:
+    return set(page.eval_on_selector_all(
+        "link[rel=alternate]", "links => links.map(l => l.type + ' ' + l.href)"))
+
+
+def test_index_renders_every_feed_and_the_latest_articles(server, visit, snapshot):
+    page, errors = visit(f"{server}/")
+    assert page.title() == "Seed Feeds"
+    hrefs = set(page.eval_on_selector_all("a", "links => links.map(l => l.href)"))
+    for section in [*snapshot.topics.values(), *snapshot.providers.values()]:
+        for fmt in ["rss", "atom", "json"]:
+            assert f"{server}/{section.kind}/{section.slug}.{fmt}" in hrefs
+    for article in snapshot.site.articles[:10]:
+        assert article.url in hrefs
+    assert page.locator("table").first.is_visible()
+    assert f"application/rss+xml {server}/feed.rss" in alternates(page)
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", ["/topics/canvas-apps", "/providers/microsoft.com"])
+def test_section_pages_render_their_articles_and_feeds(server, visit, snapshot, path):
+    page, errors = visit(server + path)
+    kind, slug = path.strip("/").split("/")
+    section = snapshot.section(kind, slug)
+    assert page.locator("h1").inner_text() == section.name
+    hrefs = set(page.eval_on_selector_all("ol.articles a", "links => links.map(l => l.href)"))
+    assert {a.url for a in section.articles[:50]} <= hrefs
+    assert f"application/atom+xml {server}{path}.atom" in alternates(page)
+    assert errors == []
