@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.config.update(resolve(app.config))
     app.json.sort_keys = False
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"]) if (

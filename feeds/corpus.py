@@ -71,7 +71,8 @@ class Corpus:
 
     def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
-                 on_change: Callable[[list[tuple[str, str]]], None] | None = None):
+                 on_change: Callable[[list[tuple[str, str]]], None] | None = None,
+                 log_invalid: bool = True):
         self.seeds_dir = Path(seeds_dir).resolve()
         self.reload_seconds = reload_seconds
         self._site_entry = SiteEntry(name=title, description=description)
@@ -83,6 +84,7 @@ class Corpus:
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self._lock = threading.Lock()
         self._on_change = on_change
+        self._log_invalid = log_invalid
 
     def snapshot(self) -> Snapshot:
         """The current published view, refreshed when a scan is due or an embargo has passed."""
@@ -130,7 +132,7 @@ class Corpus:
                     entry = _Entry(key_or_error, _read(self.seeds_dir / name, name))
             if self._entries.get(name) != entry:
                 changed = True
-                if isinstance(entry.result, SeedError):
+                if isinstance(entry.result, SeedError) and self._log_invalid:
                     log.warning("invalid seed %s", entry.result)
             seen[name] = entry
         changed = changed or seen.keys() != self._entries.keys()
@@ -139,16 +141,24 @@ class Corpus:
 
     def _scan_site_data(self) -> bool:
         """Re-read `_data/` when any of its files changed."""
-        data_dir = self.seeds_dir / "_data"
-        key = tuple(sorted(
-            (str(path), path.stat().st_size, path.stat().st_mtime_ns)
-            for path in data_dir.glob("*/*") if path.is_file()
-        )) if data_dir.is_dir() else ()
+        key = _site_data_key(self.seeds_dir / "_data")
         if key == self._site_key:
             return False
         self._site_key = key
         self._site_data = read_site_data(self.seeds_dir)
         return True
+
+
+def _site_data_key(data_dir: Path) -> tuple:
+    """(name, size, mtime) of every file in the site data folders, to notice a change."""
+    key = []
+    for path in sorted(data_dir.glob("*/*")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        key.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(key)
 
 
 def changed_sections(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:

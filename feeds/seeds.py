@@ -13,13 +13,30 @@ from .text import clean, domain_slug, http_url, slugify
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, except that an impossible timestamp stays text for the field check."""
+
+
+def _timestamp_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A date or datetime, or the scalar's text when it names no real moment (2024-02-30)."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
 _RAW_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _MISSING = object()
 _EARLIEST_YEAR = 1900
+MAX_SLUG = 200
+MAX_IMAGES = 10
+MAX_RELATED = 20
 
 
 class _Invalid(Exception):
@@ -66,7 +83,7 @@ def _front_matter(text: str) -> dict[str, Any]:
         mark = error.problem_mark
         where = f" at line {mark.line + 2}" if mark else ""
         raise _Invalid(f"has invalid YAML{where}: {error.problem}") from None
-    except (yaml.YAMLError, ValueError, OverflowError) as error:
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as error:
         raise _Invalid(f"has invalid YAML: {error}") from None
     if not isinstance(fields, dict):
         raise _Invalid("front matter is not a mapping of fields")
@@ -181,6 +198,9 @@ def _provider(raw: Any) -> Provider | None:
     slug = domain_slug(domain) if domain else slugify(name)
     if not slug:
         return None
+    if len(slug) > MAX_SLUG:
+        raise _Invalid(f"provider {'domain' if domain else 'name'} is longer than {MAX_SLUG} "
+                       "characters")
     images = _images(raw.get("images"), "provider.images")
     return Provider(slug=slug, name=name or domain, domain=domain, images=images)
 
@@ -193,6 +213,8 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
             raise _Invalid(f"topics must be a list of names, and one is {_kind(value)}")
         name = clean(value)
         slug = slugify(name)
+        if len(slug) > MAX_SLUG:
+            raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
         if slug and slug not in topics:
             topics[slug] = Topic(slug=slug, name=name)
     return tuple(topics.values())
@@ -215,7 +237,7 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     title=clean(title) if isinstance(title, str) else "",
                 )
             )
-    return tuple(images)
+    return tuple(images[:MAX_IMAGES])
 
 
 def _related(raw: Any) -> tuple[Related, ...]:
@@ -231,7 +253,7 @@ def _related(raw: Any) -> tuple[Related, ...]:
         if isinstance(title, str) and clean(title) and url:
             provider_name = clean(provider_name) if isinstance(provider_name, str) else ""
             related.append(Related(title=clean(title), url=url, provider_name=provider_name))
-    return tuple(related)
+    return tuple(related[:MAX_RELATED])
 
 
 def _list(raw: Any, key: str) -> list[Any]:

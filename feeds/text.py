@@ -2,14 +2,16 @@
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # Characters XML 1.0 forbids, plus DEL and the C1 controls that YAML and
 # feed validators reject as well.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
-_URL_SPACE = re.compile(r"\s")
+# What RFC 3986 allows after the authority, with '%' for escapes already made.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
 
 
 def clean(text: str) -> str:
@@ -30,12 +32,10 @@ def domain_slug(domain: str) -> str:
 
 
 def http_url(value: object) -> str | None:
-    """Return value if it is an absolute http(s) URL, else None."""
+    """value as an absolute http(s) URL, characters a URL may not hold percent-encoded; else None."""
     if not isinstance(value, str):
         return None
     url = clean(value)
-    if not url or _URL_SPACE.search(url) or any(c in url for c in '<>"`\\'):
-        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a malformed port)
@@ -43,4 +43,7 @@ def http_url(value: object) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    return url
+    if not url.startswith("//", len(parts.scheme) + 1) or _NOT_HOST.search(parts.netloc):
+        return None
+    authority_end = len(parts.scheme) + 3 + len(parts.netloc)
+    return url[:authority_end] + quote(url[authority_end:], safe=_URL_SAFE)

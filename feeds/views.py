@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
@@ -9,13 +10,13 @@ from .corpus import ALL, PROVIDERS, TOPICS, Section, Snapshot
 from .documents import Document
 from .opml import render_opml
 from .render import EPOCH, FeedPage, render
+from .seeds import MAX_SLUG
 from .urls import CONTENT_TYPES, FORMATS, absolute, feed_path, page_path
 
 bp = Blueprint("feeds", __name__)
 
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 _WHOLE = re.compile(r"[0-9]{1,9}")
-_MAX_SLUG = 200
 _MAX_PAGE = 1_000_000
 _HTML = "text/html; charset=utf-8"
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
@@ -122,15 +123,23 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
 
 def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
     """The section for slug; a 301 to the canonical spelling; else a 404 that says where to look."""
-    section = snapshot.section(kind, slug) if len(slug) <= _MAX_SLUG else None
+    section = snapshot.section(kind, slug) if len(slug) <= MAX_SLUG else None
     if section is not None:
         return section
-    if len(slug) <= _MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
+    if len(slug) <= MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
         location = absolute(_base_url(), f"/{kind}/{slug.lower()}{suffix}")
         query = request.query_string.decode("ascii", "replace")
-        abort(redirect(f"{location}?{query}" if query else location, 301))
-    shown = slug if len(slug) <= 80 else slug[:80] + "..."
-    abort(404, f"There is no {_NAMES[kind]} {shown!r}. Every feed is listed at /.")
+        abort(_moved(f"{location}?{query}" if query else location))
+    shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
+    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every feed is listed at /.")
+
+
+def _moved(location: str) -> Response:
+    """A 301 to location, said in plain text."""
+    response = redirect(location, 301)
+    response.set_data(f"Moved permanently to {location}\n")
+    response.content_type = "text/plain; charset=utf-8"
+    return response
 
 
 def _paging() -> tuple[int, int, int | None]:

@@ -112,7 +112,7 @@ def test_web_url_is_used_without_original_url():
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "/relative/path",
-                                 "ftp://a.example/x", "https://", "https://a.example/<x>"])
+                                 "ftp://a.example/x", "https://", "https://a<b.example/x"])
 def test_article_url_must_be_absolute_http(url):
     with pytest.raises(SeedError, match="is not an absolute http"):
         parse(originalUrl=url)
@@ -215,6 +215,11 @@ def test_images_keep_sizes_and_drop_unsafe_urls():
     ])
     assert [(i.url, i.width, i.height, i.title) for i in article.images] == [
         ("https://img.example/a.png", 640, None, "A")]
+
+
+def test_url_characters_a_url_may_not_hold_are_percent_encoded():
+    assert parse(originalUrl="https://a.example/x y?q=<1>").url == (
+        "https://a.example/x%20y?q=%3C1%3E")
 
 
 def test_secured_is_never_read():
