@@ -32,7 +32,7 @@ def domain_slug(domain: str) -> str:
 
 
 def http_url(value: object) -> str | None:
-    """value as an absolute http(s) URL, characters a URL may not hold percent-encoded; else None."""
+    """value as an absolute http(s) URL, with what a URL may not hold percent-encoded; or None."""
     if not isinstance(value, str):
         return None
     url = clean(value)

@@ -35,6 +35,13 @@ def wait_until_up(url: str, seconds: float = 20) -> None:
 @contextmanager
 def gunicorn(env: dict[str, str], workers: int = 1, *extra: str):
     """A gunicorn master serving wsgi:app with FEEDS_* env; yields its base URL."""
+    with gunicorn_process(env, workers, *extra) as (base, _):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(env: dict[str, str], workers: int = 1, *extra: str):
+    """A gunicorn master serving wsgi:app with FEEDS_* env; yields (base URL, master process)."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
@@ -43,7 +50,7 @@ def gunicorn(env: dict[str, str], workers: int = 1, *extra: str):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=20)

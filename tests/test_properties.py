@@ -1,0 +1,94 @@
+"""Property: whatever fills whatever field, a seed is shown in valid feeds or reported."""
+
+import json
+from datetime import UTC, date, datetime
+
+import feedparser
+from conftest import seed_text
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feeds.corpus import build_snapshot
+from feeds.model import SeedError
+from feeds.opml import render_opml
+from feeds.render import FeedPage, render
+from feeds.seeds import parse_seed
+from feeds.sitedata import SiteData, SiteEntry
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+text = st.text(max_size=60)
+dates = st.one_of(st.dates(min_value=date(1900, 1, 1)),
+                  st.datetimes(min_value=datetime(1900, 1, 2)), text)
+good_dates = st.one_of(st.dates(min_value=date(1900, 1, 1)),
+                       st.datetimes(min_value=datetime(1900, 1, 2)))
+anything = st.one_of(text, st.integers(), st.booleans(), st.none(), st.lists(text, max_size=3),
+                     st.dictionaries(text, text, max_size=2), dates)
+url = st.one_of(text.map(lambda t: "https://ok.example/" + t), st.just("https://ok.example/"),
+                text)
+words = st.text(min_size=1, max_size=60).filter(str.strip)
+
+
+def mostly(usual, rarely):
+    """usual nine times in ten, else rarely."""
+    return st.integers(0, 9).flatmap(lambda n: rarely if n == 0 else usual)
+
+
+mostly_text = mostly(words, anything)
+seed_fields = st.fixed_dictionaries(
+    {"title": mostly_text, "publishedDateTime": mostly(good_dates, dates),
+     "originalUrl": mostly(st.just("https://ok.example/a"), url)},
+    optional={
+        "excerpt": mostly_text,
+        "webUrl": url,
+        "updatedDateTime": dates,
+        "published": mostly(st.just(True), anything),
+        "deleted": mostly(st.just(False), anything),
+        "topics": st.one_of(st.lists(text, max_size=4), anything),
+        "provider": st.one_of(st.fixed_dictionaries({"name": text, "domain": text}), anything),
+        "images": st.one_of(st.lists(st.fixed_dictionaries(
+            {"url": url, "width": anything, "height": anything}), max_size=2), anything),
+        "related": st.one_of(st.lists(st.fixed_dictionaries(
+            {"title": text, "webUrl": url}), max_size=2), anything),
+        "type": mostly_text,
+    },
+)
+
+
+def assert_valid_outputs(snapshot):
+    """Every feed of every section, and the OPML, parse cleanly."""
+    for section in snapshot.sections():
+        for fmt in ("rss", "atom", "json"):
+            body = render(FeedPage(section, fmt, 1, 50, None, "http://f.test", "T", "en", 300))
+            if fmt == "json":
+                assert json.loads(body)["version"].endswith("1.1")
+                continue
+            etree.fromstring(body)
+            parsed = feedparser.parse(body)
+            assert not parsed.bozo, parsed.get("bozo_exception")
+            assert b"<script" not in body.lower()
+    etree.fromstring(render_opml(snapshot, "http://f.test", "T"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed_fields)
+def test_any_field_text_gives_valid_feeds_or_a_reported_seed(fields):
+    try:
+        article = parse_seed(seed_text(**fields), "fuzz.md")
+    except SeedError as error:
+        assert error.path == "fuzz.md" and error.reason
+        event("reported")
+        return
+    event("shown")
+    assert article.url.startswith(("http://", "https://"))
+    snapshot = build_snapshot([article], SiteData({}, {}), SiteEntry("T"), NOW)
+    assert_valid_outputs(snapshot)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_after_the_opening_line_never_crash(raw):
+    try:
+        parse_seed("---\n" + raw.decode("utf-8", "replace") + "\n---\n", "bytes.md")
+    except SeedError:
+        pass
