@@ -147,7 +147,8 @@ def _feed_generator(doc: FeedPage) -> FeedGenerator:
                           atom=True, rss=False)
     fg.id(doc.feed_id)
     fg.title(doc.title)
-    fg.description(doc.description)
+    # RSS readers take a description as HTML: escape it so that it stays the text it is.
+    fg.description(str(escape(doc.description)) if doc.fmt == "rss" else doc.description)
     fg.language(doc.language)
     fg.author(name=doc.section.name if doc.section.kind == PROVIDERS else doc.site_title)
     fg.generator(GENERATOR)
