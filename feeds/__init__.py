@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, errors, views
 from .corpus import Corpus
 from .documents import DocumentCache
+from .fastpath import FastPath
 from .settings import resolve
 from .websub import HubNotifier
 
@@ -32,17 +33,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(resolve(app.config))
     app.json.sort_keys = False
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    if app.config["TRUST_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"]) if (
         app.config["WEBSUB_HUB"]) else None
     app.extensions["feeds"] = FeedsState(
         corpus=Corpus(app.config["SEEDS_DIR"], app.config["RELOAD_SECONDS"],
                       app.config["SITE_TITLE"], app.config["SITE_DESCRIPTION"],
-                      on_change=hub.publish_sections if hub else None),
+                      on_change=hub.publish_sections if hub else None,
+                      cache_dir=app.config["CACHE_DIR"] or None),
         documents=DocumentCache(),
         hub=hub,
     )
+    if app.config["RELOAD_SECONDS"]:
+        app.wsgi_app = FastPath(app.wsgi_app, app.extensions["feeds"].corpus,
+                                app.config["MAX_AGE"])
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.register_blueprint(views.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -22,7 +22,7 @@ def check_command(directory: Path | None) -> None:
     seeds_dir = directory or Path(current_app.config["SEEDS_DIR"])
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
-    snapshot = Corpus(seeds_dir, reload_seconds=float("inf"), log_invalid=False).snapshot()
+    snapshot = Corpus(seeds_dir, reload_seconds=0, log_invalid=False).snapshot()
     for error in snapshot.invalid:
         click.echo(f"invalid: {error.path}: {error.reason}")
     click.echo(

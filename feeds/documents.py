@@ -8,25 +8,32 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
+from werkzeug.http import http_date
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A response body ready to send: identity and gzip bytes, strong ETag, Last-Modified."""
+    """A response body ready to send: identity and gzip bytes, strong ETags, Last-Modified."""
 
     body: bytes
     gzipped: bytes
     etag: str
+    gzip_etag: str
     last_modified: datetime
+    last_modified_http: str
     content_type: str
 
     @classmethod
     def of(cls, body: bytes, content_type: str, last_modified: datetime) -> "Document":
         """A Document for body; every value derives from the bytes, so instances agree."""
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         return cls(
             body=body,
             gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-            etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+            etag=f'"{digest}"',
+            gzip_etag=f'"{digest}-gzip"',
             last_modified=last_modified,
+            last_modified_http=http_date(last_modified),
             content_type=content_type,
         )
 

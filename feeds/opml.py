@@ -4,8 +4,8 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from .corpus import Section, Snapshot
 from .render import EPOCH
+from .snapshot import Section, Snapshot
 from .urls import absolute, feed_path, page_path
 
 

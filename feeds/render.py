@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
-from .corpus import ALL, PROVIDERS, TOPICS, Section
 from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .model import Article
+from .snapshot import ALL, PROVIDERS, TOPICS, Section
 from .urls import absolute, feed_path, page_path, with_query
 
 GENERATOR = "Seed Feeds"

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from .corpus import ALL
+from .snapshot import ALL
 
 FORMATS = ("rss", "atom", "json")
 CONTENT_TYPES = {

@@ -1,16 +1,18 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
-from .corpus import ALL, PROVIDERS, TOPICS, Section, Snapshot
 from .documents import Document
+from .fastpath import remember
 from .opml import render_opml
 from .render import EPOCH, FeedPage, render
+from .responses import answer, max_age_until, wants_gzip
 from .seeds import MAX_SLUG
+from .snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
 from .urls import CONTENT_TYPES, FORMATS, absolute, feed_path, page_path
 
 bp = Blueprint("feeds", __name__)
@@ -174,27 +176,11 @@ def _page(key: tuple, signature, snapshot: Snapshot, build) -> Response:
 
 def _send(document: Document, snapshot: Snapshot) -> Response:
     """The document with validators, caching headers and gzip; 304 when the client has it."""
-    use_gzip = request.accept_encodings["gzip"] > 0
-    response = Response(document.gzipped if use_gzip else document.body,
-                        content_type=document.content_type)
-    response.set_etag(document.etag + ("-gzip" if use_gzip else ""))
-    response.last_modified = document.last_modified
-    if use_gzip:
-        response.content_encoding = "gzip"
-    response.vary.add("Accept-Encoding")
-    response.cache_control.public = True
-    response.cache_control.max_age = _max_age(snapshot)
-    response.access_control_allow_origin = "*"
-    return response.make_conditional(request)
-
-
-def _max_age(snapshot: Snapshot) -> int:
-    """MAX_AGE, cut short so that no cached response outlives the next embargo."""
-    max_age = current_app.config["MAX_AGE"]
-    if snapshot.expires_at is None:
-        return max_age
-    remaining = (snapshot.expires_at - datetime.now(UTC)).total_seconds()
-    return max(0, min(max_age, int(remaining)))
+    use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
+    max_age = max_age_until(snapshot, current_app.config["MAX_AGE"])
+    status, headers, body = answer(document, use_gzip, max_age, request.environ)
+    remember(request.environ, document, use_gzip, snapshot)
+    return Response(body, status, headers)
 
 
 def _newest(articles) -> datetime:

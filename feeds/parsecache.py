@@ -1,0 +1,84 @@
+"""Reading many seeds fast: both cores for a cold start, and a parse cache kept on disk."""
+
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from .model import Article, SeedError
+from .seeds import read_seed
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing or the model changes: older cache files are then ignored.
+CACHE_VERSION = 1
+PARALLEL_FROM = 2000
+StatKey = tuple[int, int]
+Result = Article | SeedError
+
+
+def read_one(root: Path, name: str) -> Result:
+    """Read one seed, returning the error instead of raising it."""
+    try:
+        return read_seed(root / name, name)
+    except SeedError as error:
+        return error
+
+
+def read_many(root: Path, names: list[str]) -> list[Result]:
+    """Read seeds in order; in several processes when there are enough to pay for them."""
+    workers = os.cpu_count() or 1
+    if len(names) < PARALLEL_FROM or workers < 2:
+        return [read_one(root, name) for name in names]
+    chunks = [names[i:i + 500] for i in range(0, len(names), 500)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        results = pool.map(_read_chunk, [root] * len(chunks), chunks)
+        return [result for chunk in results for result in chunk]
+
+
+def _read_chunk(root: Path, names: list[str]) -> list[Result]:
+    """A worker process's share."""
+    return [read_one(root, name) for name in names]
+
+
+class ParseCache:
+    """Results by seed name and stat key, in one pickle under CACHE_DIR, written atomically."""
+
+    def __init__(self, cache_dir: str | os.PathLike, seeds_dir: Path):
+        self.path = Path(cache_dir) / "parse-cache.pickle"
+        self.seeds_dir = str(seeds_dir)
+
+    def load(self) -> dict[str, tuple[StatKey, Result]]:
+        """The cached results, or nothing when the file is missing, stale or damaged."""
+        try:
+            with self.path.open("rb") as file:
+                data = pickle.load(file)  # noqa: S301 (our own file, in the operator's folder)
+        except FileNotFoundError:
+            return {}
+        except Exception as error:  # a damaged cache is only a slower start
+            log.warning("parse cache %s ignored: %s", self.path, error)
+            return {}
+        if data.get("version") != CACHE_VERSION or data.get("seeds_dir") != self.seeds_dir:
+            return {}
+        return data["entries"]
+
+    def save(self, entries: Iterable[tuple[str, StatKey, Result]]) -> None:
+        """Write the cache to a temporary file, then move it into place in one step."""
+        data = {"version": CACHE_VERSION, "seeds_dir": self.seeds_dir,
+                "entries": {name: (key, result) for name, key, result in entries}}
+        temporary = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, delete=False,
+                                             prefix=".parse-cache-") as file:
+                temporary = file.name
+                pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError as error:
+            log.warning("parse cache %s not written: %s", self.path, error)
+            if temporary:
+                Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,43 @@
+"""The HTTP answer for a cached document, shared by the Flask views and the WSGI fast path."""
+
+from datetime import UTC, datetime
+
+from werkzeug.datastructures import Accept
+from werkzeug.http import is_resource_modified, parse_accept_header
+
+from .documents import Document
+from .snapshot import Snapshot
+
+
+def wants_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding header accepts gzip."""
+    return bool(accept_encoding) and parse_accept_header(accept_encoding, Accept)["gzip"] > 0
+
+
+def max_age_until(snapshot: Snapshot, max_age: int) -> int:
+    """max_age, cut short so that no cached response outlives the next embargo."""
+    if snapshot.expires_at is None:
+        return max_age
+    remaining = (snapshot.expires_at - datetime.now(UTC)).total_seconds()
+    return max(0, min(max_age, int(remaining)))
+
+
+def answer(document: Document, use_gzip: bool, max_age: int,
+           environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status, headers, body) for a GET or HEAD: a 304 when the client's validators match."""
+    etag = document.gzip_etag if use_gzip else document.etag
+    headers = [
+        ("Content-Type", document.content_type),
+        ("ETag", etag),
+        ("Last-Modified", document.last_modified_http),
+        ("Cache-Control", f"public, max-age={max_age}"),
+        ("Vary", "Accept-Encoding"),
+        ("Access-Control-Allow-Origin", "*"),
+    ]
+    if not is_resource_modified(environ, etag=etag, last_modified=document.last_modified):
+        return "304 Not Modified", headers, b""
+    body = document.gzipped if use_gzip else document.body
+    headers.append(("Content-Length", str(len(body))))
+    if use_gzip:
+        headers.append(("Content-Encoding", "gzip"))
+    return "200 OK", headers, body
