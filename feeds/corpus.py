@@ -1,11 +1,14 @@
 """The seeds folder kept current: scan, re-read changed files, rebuild the published view."""
 
+import gc
 import logging
 import os
+import stat
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,6 +65,14 @@ class Corpus:
 
     def refresh(self) -> None:
         """Scan, re-read what changed, and rebuild the view if anything did or an embargo ended."""
+        first = self._snapshot is None
+        with _gc_paused():
+            self._refresh()
+        if first:
+            gc.freeze()  # the loaded articles live on: spare them from every later collection
+
+    def _refresh(self) -> None:
+        """refresh(), with the collector paused: reading creates many objects and frees few."""
         self.scanned_at = _now()
         changed = self._scan_seeds() | self._scan_site_data()
         now = _now()
@@ -149,28 +160,38 @@ def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
 
 def _seed_files(root: Path) -> Iterator[tuple[str, StatKey | SeedError]]:
     """Each seed file under root as (relative name, (size, mtime_ns)) or a SeedError."""
-    for folder, dirs, files in os.walk(root):
-        top = folder == str(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and d == "_data"))
-        for file in sorted(files):
-            if file.startswith(".") or not file.lower().endswith(SEED_SUFFIXES):
-                continue
-            path = Path(folder, file)
-            name = path.relative_to(root).as_posix()
-            yield name, _stat_key(path, root, name)
+    yield from _walk(root, str(root), "")
 
 
-def _stat_key(path: Path, root: Path, name: str) -> StatKey | SeedError:
+def _walk(root: Path, folder: str, prefix: str) -> Iterator[tuple[str, StatKey | SeedError]]:
+    """The seeds in folder and below it; links to folders are not followed."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        name = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if prefix or entry.name != "_data":
+                yield from _walk(root, entry.path, name + "/")
+        elif entry.name.lower().endswith(SEED_SUFFIXES):
+            yield name, _stat_key(entry, root, name)
+
+
+def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
     """The (size, mtime_ns) of a seed file, refusing links that leave the seeds folder."""
     try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             return SeedError(name, "is a symlink to a file outside the seeds folder; not followed")
-        stat = path.stat()
+        status = entry.stat()
     except (OSError, RuntimeError) as error:
         return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}")
-    if not path.is_file():
+    if not stat.S_ISREG(status.st_mode):
         return SeedError(name, "is not a regular file")
-    return stat.st_size, stat.st_mtime_ns
+    return status.st_size, status.st_mtime_ns
 
 
 def _site_data_key(data_dir: Path) -> tuple:
@@ -183,6 +204,18 @@ def _site_data_key(data_dir: Path) -> tuple:
             continue
         key.append((str(path), stat.st_size, stat.st_mtime_ns))
     return tuple(key)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, which otherwise rescans every object as they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _now() -> datetime:

@@ -4,8 +4,10 @@ import logging
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -33,11 +35,21 @@ def read_many(root: Path, names: list[str]) -> list[Result]:
     """Read seeds in order; in several processes when there are enough to pay for them."""
     workers = os.cpu_count() or 1
     if len(names) < PARALLEL_FROM or workers < 2:
-        return [read_one(root, name) for name in names]
+        return _read_chunk(root, names)
     chunks = [names[i:i + 500] for i in range(0, len(names), 500)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        results = pool.map(_read_chunk, [root] * len(chunks), chunks)
-        return [result for chunk in results for result in chunk]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
+            results = pool.map(_read_chunk, [root] * len(chunks), chunks)
+            return [result for chunk in results for result in chunk]
+    except (OSError, BrokenProcessPool) as error:
+        log.warning("reading seeds in one process (%s)", error)
+        return _read_chunk(root, names)
+
+
+def _start_method() -> str:
+    """fork when nothing else runs in this process (a cold start), else spawn, which is safe."""
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    return "fork" if alone else "spawn"
 
 
 def _read_chunk(root: Path, names: list[str]) -> list[Result]:

@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -28,13 +28,19 @@ def _timestamp_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
+_OPENING = re.compile(r"---[ \t]*\r?\n")
+_CLOSING_NEXT = re.compile(r"(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
+_CLOSING_LATER = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _RAW_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _MISSING = object()
+# Equal providers and topics recur in thousands of seeds: keep one instance of each.
+_SHARED: dict[object, object] = {}
+_MAX_SHARED = 100_000
 _EARLIEST_YEAR = 1900
 MAX_SLUG = 200
+T = TypeVar("T")
 MAX_IMAGES = 10
 MAX_RELATED = 20
 
@@ -71,12 +77,12 @@ def _front_matter(text: str) -> dict[str, Any]:
     """The front-matter mapping of a seed's text."""
     if not text.strip():
         raise _Invalid("is empty")
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        if not re.match(r"---[ \t]*\r?\n", text):
-            raise _Invalid("does not start with a '---' front-matter line")
+    if not _OPENING.match(text):
+        raise _Invalid("does not start with a '---' front-matter line")
+    block = front_matter_block(text)
+    if block is None:
         raise _Invalid("has no closing '---' line after its front matter")
-    block = _RAW_FORBIDDEN.sub("", match.group(1))
+    block = _RAW_FORBIDDEN.sub("", block)
     try:
         fields = yaml.load(block, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as error:
@@ -88,6 +94,18 @@ def _front_matter(text: str) -> dict[str, Any]:
     if not isinstance(fields, dict):
         raise _Invalid("front matter is not a mapping of fields")
     return fields
+
+
+def front_matter_block(text: str) -> str | None:
+    """The YAML between the opening '---' line and the next '---' or '...' line, if closed."""
+    opening = _OPENING.match(text)
+    if not opening:
+        return None
+    start = opening.end()
+    if _CLOSING_NEXT.match(text, start):
+        return ""
+    closing = _CLOSING_LATER.search(text, start - 1)
+    return text[start:closing.start() + 1] if closing else None
 
 
 def _article(fields: dict[str, Any], name: str) -> Article:
@@ -202,7 +220,7 @@ def _provider(raw: Any) -> Provider | None:
         raise _Invalid(f"provider {'domain' if domain else 'name'} is longer than {MAX_SLUG} "
                        "characters")
     images = _images(raw.get("images"), "provider.images")
-    return Provider(slug=slug, name=name or domain, domain=domain, images=images)
+    return _shared(Provider(slug=slug, name=name or domain, domain=domain, images=images))
 
 
 def _topics(raw: Any) -> tuple[Topic, ...]:
@@ -217,7 +235,7 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
             raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
         if slug and slug not in topics:
             topics[slug] = Topic(slug=slug, name=name)
-    return tuple(topics.values())
+    return _shared(tuple(topics.values()))
 
 
 def _images(raw: Any, key: str) -> tuple[Image, ...]:
@@ -270,6 +288,13 @@ def _size(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
         return value
     return None
+
+
+def _shared(value: T) -> T:
+    """One instance for all equal values (providers, topics), to save memory and pickling."""
+    if len(_SHARED) > _MAX_SHARED:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
 
 def _kind(value: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .seeds import _FRONT_MATTER, _Loader
+from .seeds import _Loader, front_matter_block
 from .text import clean, domain_slug, http_url, slugify
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ def _documents(folder: Path, patterns: tuple[str, ...], front_matter: bool):
             try:
                 text = path.read_text("utf-8-sig")
                 if front_matter:
-                    match = _FRONT_MATTER.match(text)
-                    text = match.group(1) if match else ""
+                    text = front_matter_block(text) or ""
                 fields = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
             except (OSError, UnicodeError, yaml.YAMLError, ValueError) as error:
                 log.warning("site data %s skipped: %s", path.name, error)

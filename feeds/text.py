@@ -11,6 +11,9 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
 # What RFC 3986 allows after the authority, with '%' for escapes already made.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+# The common case, needing no change: http(s), a plain host name, then only URL characters.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
+                        r"(?:[/?#][A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*)?")
 _NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
 
 
@@ -35,6 +38,8 @@ def http_url(value: object) -> str | None:
     """value as an absolute http(s) URL, with what a URL may not hold percent-encoded; or None."""
     if not isinstance(value, str):
         return None
+    if _PLAIN_URL.fullmatch(value):
+        return value
     url = clean(value)
     try:
         parts = urlsplit(url)
