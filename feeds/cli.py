@@ -1,5 +1,6 @@
 """Commands: `flask --app wsgi check [DIR]`."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -22,7 +23,10 @@ def check_command(directory: Path | None) -> None:
     seeds_dir = directory or Path(current_app.config["SEEDS_DIR"])
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
-    snapshot = Corpus(seeds_dir, reload_seconds=0, log_invalid=False).snapshot()
+    corpus = Corpus(seeds_dir, reload_seconds=0, log_invalid=False,
+                    cache_dir=current_app.config["CACHE_DIR"] or None, progress=_progress())
+    snapshot = corpus.load()
+    corpus.save_cache()
     for error in snapshot.invalid:
         click.echo(f"invalid: {error.path}: {error.reason}")
     click.echo(
@@ -33,3 +37,15 @@ def check_command(directory: Path | None) -> None:
     )
     if snapshot.invalid:
         raise SystemExit(1)
+
+
+def _progress():
+    """A progress line on a terminal (rewritten in place); nothing when output is not one."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\rread {done:,} of {total:,} seeds{end}", err=True, nl=False)
+
+    return show

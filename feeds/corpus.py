@@ -32,7 +32,8 @@ class Corpus:
     def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
                  on_change: Callable[[list[tuple[str, str]]], None] | None = None,
-                 log_invalid: bool = True, cache_dir: str | os.PathLike | None = None):
+                 log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
+                 progress: Callable[[int, int], None] | None = None):
         self.seeds_dir = Path(seeds_dir).resolve()
         self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
@@ -46,22 +47,29 @@ class Corpus:
         self._log_invalid = log_invalid
         self._cache = ParseCache(cache_dir, self.seeds_dir) if cache_dir else None
         self._saved_at = float("-inf")
+        self._unsaved = False
         self._reloader_pid: int | None = None
+        self._progress = progress
 
     @property
     def current(self) -> Snapshot | None:
         """The snapshot as it stands, without scanning."""
         return self._snapshot
 
-    def snapshot(self) -> Snapshot:
-        """The current published view; the first call loads the folder."""
+    def load(self) -> Snapshot:
+        """Read the folder if it has not been read yet (or always, with reload_seconds 0)."""
         if self._snapshot is None or not self.reload_seconds:
             with self._lock:
                 if self._snapshot is None or not self.reload_seconds:
                     self.refresh()
+        return self._snapshot  # type: ignore[return-value]
+
+    def snapshot(self) -> Snapshot:
+        """The current published view, kept fresh by this process's background scanner."""
+        snapshot = self.load()
         if self.reload_seconds and self._reloader_pid != os.getpid():
             self._start_reloader()
-        return self._snapshot  # type: ignore[return-value]
+        return snapshot
 
     def refresh(self) -> None:
         """Scan, re-read what changed, and rebuild the view if anything did or an embargo ended."""
@@ -113,7 +121,7 @@ class Corpus:
                 entries[name] = previous[name]
             else:
                 to_read.append((name, key_or_error))
-        results = read_many(self.seeds_dir, [name for name, _ in to_read])
+        results = read_many(self.seeds_dir, [name for name, _ in to_read], self._progress)
         for (name, key), result in zip(to_read, results, strict=True):
             entries[name] = (key, result)
         changed = entries != previous
@@ -122,14 +130,19 @@ class Corpus:
                 if isinstance(result, SeedError) and previous.get(name) != entries[name]:
                     log.warning("invalid seed %s", result)
         self._entries = entries
-        if to_read:
-            self._save_cache()
+        self._unsaved = self._unsaved or bool(to_read)
         return changed
 
-    def _save_cache(self) -> None:
-        """Persist the parse results, at most once a minute."""
-        if self._cache and time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS:
+    def save_cache(self) -> None:
+        """Persist the parse results when some are new, at most once a minute.
+
+        The background scanner calls this, never the first load: a cold start does not wait
+        for the cache to be written.
+        """
+        if self._cache and self._unsaved and (
+                time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
             self._saved_at = time.monotonic()
+            self._unsaved = False
             self._cache.save((name, key, result) for name, (key, result) in self._entries.items())
 
     def _scan_site_data(self) -> bool:
@@ -153,6 +166,7 @@ def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
         try:
             with corpus._lock:
                 corpus.refresh()
+            corpus.save_cache()
         except Exception:
             log.exception("reloading the seeds failed; the last view is still served")
         del corpus

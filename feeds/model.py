@@ -77,6 +77,9 @@ class SeedError(Exception):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self):
+        return SeedError, (self.path, self.reason)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SeedError) and (self.path, self.reason) == (
             other.path,

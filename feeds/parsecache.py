@@ -1,11 +1,12 @@
 """Reading many seeds fast: both cores for a cold start, and a parse cache kept on disk."""
 
+import hashlib
 import logging
 import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -31,16 +32,24 @@ def read_one(root: Path, name: str) -> Result:
         return error
 
 
-def read_many(root: Path, names: list[str]) -> list[Result]:
-    """Read seeds in order; in several processes when there are enough to pay for them."""
+def read_many(root: Path, names: list[str],
+              progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Read seeds in order; in several processes when there are enough to pay for them.
+
+    progress, when given, is told (seeds read so far, seeds to read) as the work goes.
+    """
     workers = os.cpu_count() or 1
     if len(names) < PARALLEL_FROM or workers < 2:
         return _read_chunk(root, names)
     chunks = [names[i:i + 500] for i in range(0, len(names), 500)]
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
-            results = pool.map(_read_chunk, [root] * len(chunks), chunks)
-            return [result for chunk in results for result in chunk]
+            results: list[Result] = []
+            for chunk in pool.map(_read_chunk, [root] * len(chunks), chunks):
+                results += chunk
+                if progress:
+                    progress(len(results), len(names))
+            return results
     except (OSError, BrokenProcessPool) as error:
         log.warning("reading seeds in one process (%s)", error)
         return _read_chunk(root, names)
@@ -61,8 +70,9 @@ class ParseCache:
     """Results by seed name and stat key, in one pickle under CACHE_DIR, written atomically."""
 
     def __init__(self, cache_dir: str | os.PathLike, seeds_dir: Path):
-        self.path = Path(cache_dir) / "parse-cache.pickle"
         self.seeds_dir = str(seeds_dir)
+        folder_id = hashlib.blake2b(self.seeds_dir.encode(), digest_size=8).hexdigest()
+        self.path = Path(cache_dir) / f"parse-cache-{folder_id}.pickle"
 
     def load(self) -> dict[str, tuple[StatKey, Result]]:
         """The cached results, or nothing when the file is missing, stale or damaged."""

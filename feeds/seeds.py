@@ -1,5 +1,6 @@
 """Reading one seed file into an Article, or a SeedError saying why not."""
 
+import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,7 +54,9 @@ def read_seed(path: Path, name: str) -> Article:
     """Read the seed file at path; name is how reports and the article call it."""
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_SEED_BYTES + 1)
+            # Ask the size first: read(n) would set aside n bytes, and a huge file is not read.
+            size = os.fstat(file.fileno()).st_size
+            data = file.read(min(size, MAX_SEED_BYTES) + 1)
     except OSError as error:
         raise SeedError(name, f"cannot be read: {error.strerror or error}") from None
     if len(data) > MAX_SEED_BYTES:

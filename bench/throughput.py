@@ -1,0 +1,103 @@
+"""Requests a second for a cached 50-item feed, against nginx serving the same bytes statically.
+
+Side by side in one run, with `wrk -t2 -c32 -d10s` on loopback: nginx serving /feed.rss as a
+static file; Seed Feeds (gunicorn.conf.py, and any --configs) answering the cached /feed.rss;
+and a conditional GET answered 304. With --sizes 1000 50000, also the app's figures at both
+corpus sizes, to show that a request's cost does not grow with the number of seeds.
+
+    .venv/bin/python bench/throughput.py [--sizes 1000] [--seconds 10]
+        [--configs "--workers 2" "--worker-class gthread --workers 2 --threads 4"]
+"""
+
+import argparse
+import re
+import shlex
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from common import corpus, free_port, seconds_until_200, start_server, stop, table
+
+NGINX_CONF = """
+worker_processes 2;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    default_type application/rss+xml;
+    server {{ listen 127.0.0.1:{port}; root {root}; etag on; }}
+}}
+"""
+
+
+def wrk(url: str, seconds: int, *headers: str) -> float:
+    """Requests a second that wrk -t2 -c32 reaches on url."""
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", *[a for h in headers for a in ("-H", h)], url]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} failed responses")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def nginx_serving(body: bytes, tmp: Path) -> tuple[subprocess.Popen, str]:
+    """nginx serving body at /feed.rss from a static file."""
+    root = tmp / "static"
+    root.mkdir(mode=0o755)
+    tmp.chmod(0o755)
+    (root / "feed.rss").write_bytes(body)
+    port = free_port()
+    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
+    process = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf")],
+                               stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    seconds_until_200(f"{base}/feed.rss", time.perf_counter())
+    return process, base
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--configs", nargs="+", default=["--workers 2"])
+    args = parser.parse_args()
+    rows = [["seeds", "server", "GET /feed.rss req/s", "vs nginx", "304 req/s", "vs nginx"]]
+    for size in args.sizes:
+        seeds = corpus(size)
+        with tempfile.TemporaryDirectory() as tmp:
+            measured = []
+            for config in args.configs:
+                process, base = start_server({"FEEDS_SEEDS_DIR": str(seeds)}, 2,
+                                             *shlex.split(config))
+                try:
+                    url = f"{base}/feed.rss"
+                    seconds_until_200(url, time.perf_counter())
+                    with urllib.request.urlopen(url) as response:
+                        body, etag = response.read(), response.headers["ETag"]
+                    wrk(url, 2)  # warm every worker's caches
+                    measured.append((config, wrk(url, args.seconds),
+                                     wrk(url, args.seconds, f"If-None-Match: {etag}")))
+                finally:
+                    stop(process)
+            nginx, static = nginx_serving(body, Path(tmp))
+            try:
+                reference = wrk(f"{static}/feed.rss", args.seconds)
+            finally:
+                stop(nginx)
+        rows.append([f"{size:,}", "nginx, static file", f"{reference:,.0f}", "1.00", "", ""])
+        for config, get, not_modified in measured:
+            rows.append([f"{size:,}", f"gunicorn.conf.py {config}", f"{get:,.0f}",
+                         f"{get / reference:.2f}", f"{not_modified:,.0f}",
+                         f"{not_modified / reference:.2f}"])
+    print(f"body: {len(body):,} bytes, 50 items")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The persisted parse cache and the parallel cold read."""
+
+import multiprocessing
+import os
+
+from conftest import article_fields
+
+from feeds import parsecache
+from feeds.corpus import Corpus
+from feeds.parsecache import ParseCache, read_many
+
+
+def saved_corpus(seeds_dir, cache_dir) -> Corpus:
+    corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache_dir)
+    corpus.load()
+    corpus.save_cache()
+    return corpus
+
+
+def test_restart_takes_unchanged_seeds_from_the_cache(seeds_dir, write_seed, tmp_path):
+    path = write_seed("a.md", **article_fields(1, title="Cached title"))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    stat = path.stat()
+    # Same size and mtime, other bytes: only a reader that trusts the cache keeps the old title.
+    path.write_text(path.read_text().replace("Cached title", "Edited title"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert [a.title for a in restarted.site.articles] == ["Cached title"]
+
+
+def test_changed_seed_is_read_again_despite_the_cache(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1, title="Old"))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    write_seed("a.md", **article_fields(1, title="New and longer"))
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert [a.title for a in restarted.site.articles] == ["New and longer"]
+
+
+def test_damaged_cache_is_ignored(seeds_dir, write_seed, tmp_path, caplog):
+    write_seed("a.md", **article_fields(1))
+    cache = ParseCache(tmp_path / "cache", seeds_dir.resolve())
+    cache.path.parent.mkdir()
+    cache.path.write_bytes(b"\x80\x05half a pickle")
+    snapshot = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert len(snapshot.site.articles) == 1
+    assert "parse cache" in caplog.text
+
+
+def _save_many(cache_dir, seeds_dir, times):
+    corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache_dir)
+    corpus.load()
+    for _ in range(times):
+        corpus._unsaved, corpus._saved_at = True, float("-inf")
+        corpus.save_cache()
+
+
+def test_two_processes_saving_at_once_leave_a_whole_cache(seeds_dir, write_seed, tmp_path):
+    for n in range(1, 30):
+        write_seed(f"{n}.md", **article_fields(n))
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_save_many, args=(tmp_path / "c", seeds_dir, 20))
+               for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    cache = ParseCache(tmp_path / "c", seeds_dir.resolve())
+    loads = []
+    while any(writer.is_alive() for writer in writers):
+        if cache.path.exists():
+            loads.append(len(cache.load()))
+    for writer in writers:
+        writer.join()
+        assert writer.exitcode == 0
+    assert set(loads) <= {29}
+    assert len(cache.load()) == 29
+    assert [p.name for p in cache.path.parent.iterdir()] == [cache.path.name]
+
+
+def test_parallel_read_equals_sequential_read(seeds_dir, write_seed, monkeypatch):
+    for n in range(1, 41):
+        write_seed(f"{n:02d}.md", **article_fields(n))
+    write_seed("bad.md", "---\ntitle: [\n---\n")
+    names = sorted(p.name for p in seeds_dir.iterdir())
+    sequential = read_many(seeds_dir, names)
+    monkeypatch.setattr(parsecache, "PARALLEL_FROM", 10)
+    seen = []
+    assert read_many(seeds_dir, names, lambda done, total: seen.append((done, total))) == (
+        sequential)
+    assert seen[-1] == (41, 41)
+
+
+def test_check_progress_stays_quiet_off_a_terminal(corpus_app, corpus_dir):
+    result = corpus_app.test_cli_runner().invoke(args=["check", str(corpus_dir)])
+    assert "read " not in result.output
