@@ -21,3 +21,8 @@ accesslog = None
 def when_ready(server):
     """Read the seeds in the master, before the workers fork, so that they share the result."""
     server.app.wsgi().extensions["feeds"].corpus.load()
+
+
+def post_fork(server, worker):
+    """Start each worker's background scanner at once, not at its first request."""
+    server.app.wsgi().extensions["feeds"].corpus.snapshot()

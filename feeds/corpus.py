@@ -37,6 +37,7 @@ class Corpus:
         self.seeds_dir = Path(seeds_dir).resolve()
         self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
+        self._scanned_monotonic = float("-inf")
         self._site_entry = SiteEntry(name=title, description=description)
         self._entries: dict[str, tuple[StatKey, Result]] = {}
         self._site_key: tuple = ()
@@ -66,10 +67,10 @@ class Corpus:
 
     def snapshot(self) -> Snapshot:
         """The current published view, kept fresh by this process's background scanner."""
-        snapshot = self.load()
+        self.load()
         if self.reload_seconds and self._reloader_pid != os.getpid():
             self._start_reloader()
-        return snapshot
+        return self._snapshot  # type: ignore[return-value]
 
     def refresh(self) -> None:
         """Scan, re-read what changed, and rebuild the view if anything did or an embargo ended."""
@@ -82,6 +83,7 @@ class Corpus:
     def _refresh(self) -> None:
         """refresh(), with the collector paused: reading creates many objects and frees few."""
         self.scanned_at = _now()
+        self._scanned_monotonic = time.monotonic()
         changed = self._scan_seeds() | self._scan_site_data()
         now = _now()
         previous = self._snapshot
@@ -92,9 +94,12 @@ class Corpus:
                 self._on_change(changed_sections(previous, self._snapshot))
 
     def _start_reloader(self) -> None:
-        """Start this process's background scanner (again after a fork)."""
+        """Start this process's background scanner (again after a fork), first catching up
+        if the view is older than reload_seconds (a worker forked from a master long ago)."""
         with self._lock:
             if self._reloader_pid != os.getpid():
+                if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
+                    self.refresh()
                 self._reloader_pid = os.getpid()
                 threading.Thread(target=_reload_forever, args=(weakref.ref(self),),
                                  name="seed-reloader", daemon=True).start()
