@@ -11,7 +11,10 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# gthread keeps connections alive; sync closes each one. 2 workers x 4 threads measured best
+# on 2 cores (docs/benchmarks.md); gunicorn[fast] brings the C HTTP parser.
+worker_class = "gthread"
+threads = int(os.environ.get("THREADS", "4"))
 preload_app = True
 keepalive = 5
 control_socket_disable = True  # several masters on one machine must not collide
