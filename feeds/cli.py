@@ -1,4 +1,4 @@
-"""Commands: `flask --app wsgi check [DIR]`."""
+"""Commands: `flask --app wsgi check [DIR]` and `flask --app wsgi export OUTDIR`."""
 
 import sys
 from pathlib import Path
@@ -8,11 +8,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .corpus import Corpus
+from .export import ExportError, base_url_for_export, export, site_files
 
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(check_command)
+    app.cli.add_command(export_command)
 
 
 @click.command("check")
@@ -37,6 +39,31 @@ def check_command(directory: Path | None) -> None:
     )
     if snapshot.invalid:
         raise SystemExit(1)
+
+
+@click.command("export")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--base-url", help="Scheme, host and prefix the export is served at "
+              "(default: FEEDS_BASE_URL).")
+@with_appcontext
+def export_command(outdir: Path, base_url: str | None) -> None:
+    """Write every first-page feed, the HTML pages and opml.xml under OUTDIR, atomically."""
+    try:
+        base = base_url_for_export(base_url)
+        corpus = Corpus(current_app.config["SEEDS_DIR"], reload_seconds=0,
+                        cache_dir=current_app.config["CACHE_DIR"] or None, progress=_progress())
+        snapshot = corpus.load()
+        corpus.save_cache()
+        report = export(outdir.absolute(), site_files(snapshot, base))
+    except ExportError as error:
+        raise click.UsageError(str(error)) from None
+    if report.version is None:
+        click.echo(f"{outdir}: all {report.files} files unchanged; nothing written")
+    else:
+        click.echo(f"{outdir} -> {report.version.name}: {report.files} files, "
+                   f"{report.written} written, {report.linked} unchanged")
+    if snapshot.invalid:
+        click.echo(f"{len(snapshot.invalid)} invalid seeds skipped; `check` lists them", err=True)
 
 
 def _progress():

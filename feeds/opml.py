@@ -4,8 +4,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from .render import EPOCH
-from .snapshot import Section, Snapshot
+from .snapshot import Section, Snapshot, newest_update
 from .urls import absolute, feed_path, page_path
 
 
@@ -14,7 +13,7 @@ def render_opml(snapshot: Snapshot, base_url: str, site_title: str) -> bytes:
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{site_title}: every feed"
-    newest = max((a.updated_at for a in snapshot.site.articles), default=EPOCH)
+    newest = newest_update(snapshot.site.articles)
     etree.SubElement(head, "dateModified").text = format_datetime(newest)
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(opml, "body")

@@ -3,18 +3,17 @@
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .model import Article
-from .snapshot import ALL, PROVIDERS, TOPICS, Section
+from .snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
 from .urls import absolute, feed_path, page_path, with_query
 
 GENERATOR = "Seed Feeds"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 _JSON_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
@@ -48,7 +47,7 @@ class FeedPage:
     @property
     def updated(self) -> datetime:
         """The newest updatedDateTime on this page: never the current time."""
-        return max((a.updated_at for a in self.items), default=EPOCH)
+        return newest_update(self.items)
 
     def url(self, fmt: str | None = None, page: int | None = None) -> str:
         """The absolute URL of this feed in fmt at page (this document's by default)."""

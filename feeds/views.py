@@ -1,26 +1,29 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
 import re
-from datetime import datetime
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 
 from .documents import Document
 from .fastpath import remember
-from .opml import render_opml
-from .render import EPOCH, FeedPage, render
 from .responses import answer, max_age_until, wants_gzip
 from .seeds import MAX_SLUG
+from .site import (
+    feed_document,
+    feed_page,
+    index_document,
+    opml_document,
+    section_document,
+)
 from .snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
-from .urls import CONTENT_TYPES, FORMATS, absolute, feed_path, page_path
+from .urls import FORMATS, absolute
 
 bp = Blueprint("feeds", __name__)
 
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 _WHOLE = re.compile(r"[0-9]{1,9}")
 _MAX_PAGE = 1_000_000
-_HTML = "text/html; charset=utf-8"
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
 _FMT = f"<any({', '.join(FORMATS)}):fmt>"
 
@@ -45,8 +48,10 @@ def remember_root_for_the_hub() -> None:
 def index() -> Response:
     """The HTML index of every feed."""
     snapshot = _state().corpus.snapshot()
-    return _page(("index",), snapshot.loaded_at, snapshot, lambda: render_template(
-        "index.html", snapshot=snapshot, latest=snapshot.site.articles[:10], **_template_urls()))
+    base = _base_url()
+    document = _state().documents.get(("index", base), snapshot.loaded_at,
+                                      lambda: index_document(snapshot, base))
+    return _send(document, snapshot)
 
 
 @bp.get(f"/feed.{_FMT}")
@@ -66,21 +71,21 @@ def section_page(kind: str, slug: str) -> Response:
     """The HTML page of one topic or provider."""
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, "")
+    base = _base_url()
     latest = section.articles[:current_app.config["LIMIT"]]
     signature = (latest, len(section.articles), section.name, section.description, section.logo)
-    return _page(("page", kind, section.slug), signature, snapshot, lambda: render_template(
-        "section.html", section=section, latest=latest, **_template_urls()))
+    document = _state().documents.get(("page", kind, section.slug, base), signature,
+                                      lambda: section_document(section, base))
+    return _send(document, snapshot)
 
 
 @bp.get("/opml.xml")
 def opml() -> Response:
     """The OPML subscription list."""
     snapshot = _state().corpus.snapshot()
-    base, title = _base_url(), current_app.config["SITE_TITLE"]
-    document = _state().documents.get(
-        ("opml", base), snapshot.loaded_at,
-        lambda: Document.of(render_opml(snapshot, base, title), "text/x-opml; charset=utf-8",
-                            _newest(snapshot.site.articles)))
+    base = _base_url()
+    document = _state().documents.get(("opml", base), snapshot.loaded_at,
+                                      lambda: opml_document(snapshot, base))
     return _send(document, snapshot)
 
 
@@ -106,20 +111,14 @@ def healthz() -> Response:
 
 def _feed(kind: str, slug: str, fmt: str) -> Response:
     """One page of a feed, from the cache when nothing it shows has changed."""
-    config = current_app.config
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, f".{fmt}")
-    limit, page, query_limit = _paging()
-    doc = FeedPage(section=section, fmt=fmt, page=page, limit=limit, query_limit=query_limit,
-                   base_url=_base_url(), site_title=config["SITE_TITLE"],
-                   language=config["LANGUAGE"], max_age=config["MAX_AGE"],
-                   hub=config["WEBSUB_HUB"])
+    limit, page = _paging()
+    doc = feed_page(section, fmt, _base_url(), page, limit)
     if page > doc.pages:
-        abort(404, f"Page {page} is past the last page ({doc.pages} at limit {limit}).")
-    key = ("feed", kind, section.slug, fmt, page, limit, query_limit, doc.base_url)
-    document = _state().documents.get(
-        key, doc.signature,
-        lambda: Document.of(render(doc), CONTENT_TYPES[fmt], doc.updated))
+        abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
+    key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url)
+    document = _state().documents.get(key, doc.signature, lambda: feed_document(doc))
     return _send(document, snapshot)
 
 
@@ -144,12 +143,10 @@ def _moved(location: str) -> Response:
     return response
 
 
-def _paging() -> tuple[int, int, int | None]:
-    """(limit, page, limit as the query gave it) from the query string, or a 400 that says why."""
-    max_limit = current_app.config["MAX_LIMIT"]
-    given_limit = _whole_param("limit", max_limit)
-    page = _whole_param("page", _MAX_PAGE) or 1
-    return given_limit or current_app.config["LIMIT"], page, given_limit
+def _paging() -> tuple[int | None, int]:
+    """(limit if the query gives one, page) from the query string, or a 400 that says why."""
+    return _whole_param("limit", current_app.config["MAX_LIMIT"]), _whole_param(
+        "page", _MAX_PAGE) or 1
 
 
 def _whole_param(name: str, highest: int) -> int | None:
@@ -166,14 +163,6 @@ def _whole_param(name: str, highest: int) -> int | None:
     return number
 
 
-def _page(key: tuple, signature, snapshot: Snapshot, build) -> Response:
-    """An HTML page, cached like a feed."""
-    key = (*key, _base_url())
-    document = _state().documents.get(
-        key, signature, lambda: Document.of(build().encode(), _HTML, snapshot.loaded_at))
-    return _send(document, snapshot)
-
-
 def _send(document: Document, snapshot: Snapshot) -> Response:
     """The document with validators, caching headers and gzip; 304 when the client has it."""
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
@@ -183,28 +172,9 @@ def _send(document: Document, snapshot: Snapshot) -> Response:
     return Response(body, status, headers)
 
 
-def _newest(articles) -> datetime:
-    """The newest updatedDateTime among articles."""
-    return max((a.updated_at for a in articles), default=EPOCH)
-
-
 def _base_url() -> str:
     """BASE_URL when set, else the request's own root."""
     return current_app.config["BASE_URL"].rstrip("/") or request.root_url.rstrip("/")
-
-
-def _template_urls() -> dict:
-    """Helpers the templates use to link feeds and pages."""
-    base = _base_url()
-    return {
-        "feed_url": lambda section, fmt: absolute(base, feed_path(section.kind, section.slug, fmt)),
-        "page_url": lambda section: absolute(base, page_path(section.kind, section.slug)),
-        "topic_url": lambda slug: absolute(base, page_path(TOPICS, slug)),
-        "home_url": absolute(base, "/"),
-        "opml_url": absolute(base, "/opml.xml"),
-        "icon_url": absolute(base, "/static/favicon.svg"),
-        "site_title": current_app.config["SITE_TITLE"],
-    }
 
 
 def _state():

@@ -2,6 +2,8 @@
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,12 @@ def make_client(seeds_dir):
         return create_app(settings).test_client()
 
     return make
+
+
+@pytest.fixture(scope="module")
+def public_tmp():
+    """A temporary folder that nginx's unprivileged workers can read (pytest's are 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="seed-feeds-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,6 +1,7 @@
 """Real servers for tests: gunicorn on a free loopback port, stopped when done."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -65,3 +66,50 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, b
     except urllib.error.HTTPError as error:
         with error:
             return error.code, dict(error.headers), error.read()
+
+
+NGINX_MAIN = """
+worker_processes 2;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    {body}
+}}
+"""
+
+
+def deploy_conf(port: int, upstreams: list[str], cache_dir: Path) -> str:
+    """The repository's deploy/nginx.conf, listening on port, proxying to upstreams."""
+    conf = (REPO / "deploy" / "nginx.conf").read_text()
+    for default, upstream in zip(["127.0.0.1:8001", "127.0.0.1:8002"], upstreams, strict=True):
+        conf = conf.replace(default, upstream.removeprefix("http://"))
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    return conf.replace("/var/cache/nginx/seed-feeds", str(cache_dir))
+
+
+@contextmanager
+def nginx(body: str, tmp: Path):
+    """Debian's nginx with body inside its http block, its files in tmp; yields the process."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(binary).exists(), "nginx is not installed: run `bash .ci/setup`"
+    tmp.mkdir(parents=True, exist_ok=True)
+    tmp.chmod(0o777)  # nginx workers run as an unprivileged user
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_MAIN.format(tmp=tmp, body=body))
+    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        process.stderr.close()

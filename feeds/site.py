@@ -1,0 +1,65 @@
+"""Every document of the site as bytes, apart from the request: feeds, HTML pages, OPML.
+
+The views serve these one at a time; `export` writes them all. HTML needs Flask's templates,
+so these run inside an application context.
+"""
+
+from flask import current_app, render_template
+
+from .documents import Document
+from .opml import render_opml
+from .render import FeedPage, render
+from .snapshot import TOPICS, Section, Snapshot, newest_update
+from .urls import CONTENT_TYPES, absolute, feed_path, page_path
+
+HTML = "text/html; charset=utf-8"
+OPML = "text/x-opml; charset=utf-8"
+
+
+def feed_page(section: Section, fmt: str, base_url: str, page: int = 1,
+              limit: int | None = None) -> FeedPage:
+    """One page of a section's feed, configured from the app."""
+    config = current_app.config
+    return FeedPage(section=section, fmt=fmt, page=page, limit=limit or config["LIMIT"],
+                    query_limit=limit, base_url=base_url, site_title=config["SITE_TITLE"],
+                    language=config["LANGUAGE"], max_age=config["MAX_AGE"],
+                    hub=config["WEBSUB_HUB"])
+
+
+def feed_document(page: FeedPage) -> Document:
+    """A feed page rendered."""
+    return Document.of(render(page), CONTENT_TYPES[page.fmt], page.updated)
+
+
+def index_document(snapshot: Snapshot, base_url: str) -> Document:
+    """The HTML index of every feed."""
+    html = render_template("index.html", snapshot=snapshot, latest=snapshot.site.articles[:10],
+                           **template_urls(base_url))
+    return Document.of(html.encode(), HTML, newest_update(snapshot.site.articles))
+
+
+def section_document(section: Section, base_url: str) -> Document:
+    """The HTML page of one topic or provider."""
+    latest = section.articles[:current_app.config["LIMIT"]]
+    html = render_template("section.html", section=section, latest=latest,
+                           **template_urls(base_url))
+    return Document.of(html.encode(), HTML, newest_update(latest))
+
+
+def opml_document(snapshot: Snapshot, base_url: str) -> Document:
+    """The OPML list of every feed."""
+    body = render_opml(snapshot, base_url, current_app.config["SITE_TITLE"])
+    return Document.of(body, OPML, newest_update(snapshot.site.articles))
+
+
+def template_urls(base_url: str) -> dict:
+    """Helpers the templates use to link feeds and pages."""
+    return {
+        "feed_url": lambda s, fmt: absolute(base_url, feed_path(s.kind, s.slug, fmt)),
+        "page_url": lambda s: absolute(base_url, page_path(s.kind, s.slug)),
+        "topic_url": lambda slug: absolute(base_url, page_path(TOPICS, slug)),
+        "home_url": absolute(base_url, "/"),
+        "opml_url": absolute(base_url, "/opml.xml"),
+        "icon_url": absolute(base_url, "/static/favicon.svg"),
+        "site_title": current_app.config["SITE_TITLE"],
+    }

@@ -1,0 +1,119 @@
+"""Two instances behind the repository's deploy/nginx.conf: one cache, the same bytes from
+each, 304s and revalidation through the proxy, failover, and changes reaching clients."""
+
+import gzip
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from conftest import article_fields, seed_text
+from servers import deploy_conf, fetch, free_port, gunicorn_process, nginx, wait_until_up
+
+pytestmark = pytest.mark.server
+MAX_AGE, RELOAD = 2, 1
+PATHS = ["/feed.rss", "/feed.atom", "/feed.json", "/", "/opml.xml", "/topics/canvas-apps.json",
+         "/providers/microsoft.com"]
+
+
+@pytest.fixture(scope="module")
+def stack(public_tmp, corpus_dir):
+    """{"proxy": URL, "instances": [URL, URL], "seeds": [dir, dir], "processes", "logs"}."""
+    seeds = []
+    for n, copy in enumerate([shutil.copy2, shutil.copy]):  # the second copy gets new mtimes
+        folder = public_tmp / f"seeds-{n}"
+        shutil.copytree(corpus_dir / "_news", folder / "_news", copy_function=copy)
+        shutil.copytree(corpus_dir / "_data", folder / "_data", copy_function=copy)
+        seeds.append(folder)
+    env = {"FEEDS_BASE_URL": "http://feeds.test", "FEEDS_TRUST_PROXY": "1",
+           "FEEDS_MAX_AGE": str(MAX_AGE), "FEEDS_RELOAD_SECONDS": str(RELOAD)}
+    with gunicorn_process({**env, "FEEDS_SEEDS_DIR": str(seeds[0])}, 1, "--access-logfile",
+                          str(public_tmp / "access-0.log")) as (first, first_process), \
+         gunicorn_process({**env, "FEEDS_SEEDS_DIR": str(seeds[1])}, 1, "--access-logfile",
+                          str(public_tmp / "access-1.log")) as (second, second_process):
+        port = free_port()
+        conf = deploy_conf(port, [first, second], public_tmp / "cache")
+        assert conf.count(str(public_tmp)) == 1 and f":{port}" in conf
+        with nginx(conf, public_tmp / "nginx"):
+            proxy = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{proxy}/healthz")
+            yield {"proxy": proxy, "instances": [first, second], "seeds": seeds,
+                   "processes": [first_process, second_process],
+                   "logs": [public_tmp / "access-0.log", public_tmp / "access-1.log"]}
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_each_instance_serves_the_same_bytes_and_validators(stack, encoding):
+    for path in PATHS:
+        answers = [fetch(base + path, {"Accept-Encoding": encoding})
+                   for base in stack["instances"]]
+        (status_a, headers_a, body_a), (status_b, headers_b, body_b) = answers
+        assert status_a == status_b == 200
+        assert body_a == body_b, path
+        for header in ("ETag", "Last-Modified", "Content-Type"):
+            assert headers_a[header] == headers_b[header], (path, header)
+
+
+def test_the_proxy_serves_repeats_from_its_cache(stack):
+    url = stack["proxy"] + "/topics/canvas-apps.rss"
+    statuses = [fetch(url)[1]["X-Cache-Status"] for _ in range(3)]
+    assert statuses[0] in ("MISS", "HIT", "EXPIRED", "STALE", "UPDATING", "REVALIDATED")
+    assert statuses[1:] == ["HIT", "HIT"]
+    assert fetch(url)[2] == fetch(stack["instances"][0] + "/topics/canvas-apps.rss")[2]
+
+
+def test_gzip_passes_through_the_proxy(stack):
+    _, headers, body = fetch(stack["proxy"] + "/feed.atom", {"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == fetch(stack["proxy"] + "/feed.atom")[2]
+
+
+def test_conditional_get_through_the_proxy_is_304(stack):
+    url = stack["proxy"] + "/feed.json"
+    etag = fetch(url)[1]["ETag"]
+    status, _, body = fetch(url, {"If-None-Match": etag})
+    assert (status, body) == (304, b"")
+
+
+def test_after_max_age_the_proxy_revalidates_and_the_app_answers_304(stack):
+    url = stack["proxy"] + "/providers/microsoft.com.atom"
+    fetch(url)
+    time.sleep(MAX_AGE + 0.5)
+    deadline = time.monotonic() + 5
+    while not revalidated(stack["logs"], "/providers/microsoft.com.atom"):
+        assert time.monotonic() < deadline, "the app never answered a revalidation"
+        fetch(url)  # stale: nginx asks the app again, with the app's ETag
+        time.sleep(0.3)
+
+
+def revalidated(logs: list[Path], path: str) -> bool:
+    """Whether an access log shows the app answering path with a 304."""
+    return any(f"GET {path} " in line and '" 304 ' in line
+               for log in logs for line in log.read_text().splitlines())
+
+
+def test_a_new_seed_reaches_clients_within_max_age_plus_reload(stack):
+    url = "https://news.example.com/through-the-proxy"
+    text = seed_text(**article_fields(1, originalUrl=url, publishedDateTime="2030-01-01"))
+    text = text.replace("2030-01-01", "2025-06-01")
+    fetch(stack["proxy"] + "/feed.json")
+    started = time.monotonic()
+    for folder in stack["seeds"]:
+        (folder / "_news" / "zz-new.md").write_text(text)
+    while url not in fetch(stack["proxy"] + "/feed.json")[2].decode():
+        assert time.monotonic() - started < MAX_AGE + RELOAD + 2, "not fresh in time"
+        time.sleep(0.1)
+
+
+def test_with_one_instance_killed_no_request_fails(stack):
+    master = stack["processes"][0]
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    master.kill()
+    master.wait()
+    for n in range(1, 41):
+        status, _, _ = fetch(f"{stack['proxy']}/feed.rss?limit={n}")
+        assert status == 200, n
