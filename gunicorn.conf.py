@@ -12,7 +12,7 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gthread keeps connections alive; sync closes each one. 2 workers x 4 threads measured best
-# on 2 cores (docs/benchmarks.md); gunicorn[fast] brings the C HTTP parser.
+# on 2 cores (docs/benchmarks.md); gunicorn-h1c (a dependency) is its C HTTP parser.
 worker_class = "gthread"
 threads = int(os.environ.get("THREADS", "4"))
 preload_app = True

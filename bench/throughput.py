@@ -6,19 +6,24 @@ and a conditional GET answered 304. With --sizes 1000 50000, also the app's figu
 corpus sizes, to show that a request's cost does not grow with the number of seeds.
 
     .venv/bin/python bench/throughput.py [--sizes 1000] [--seconds 10]
-        [--configs "--workers 2" "--worker-class gthread --workers 2 --threads 4"]
+        [--configs "--workers 2" "--worker-class sync --workers 2" "granian --workers 2"]
+
+A config is extra gunicorn arguments, or "granian ARGS" to run the app under granian
+instead (pip install granian first).
 """
 
 import argparse
+import os
 import re
 import shlex
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from common import corpus, free_port, seconds_until_200, start_server, stop, table
+from common import REPO, corpus, free_port, seconds_until_200, start_server, stop, table
 
 NGINX_CONF = """
 worker_processes 2;
@@ -38,12 +43,18 @@ http {{
 
 def wrk(url: str, seconds: int, *headers: str) -> float:
     """Requests a second that wrk -t2 -c32 reaches on url."""
+    return wrk_run(url, seconds, *headers)[0]
+
+
+def wrk_run(url: str, seconds: int, *headers: str) -> tuple[float, str]:
+    """(requests a second, mean latency as wrk prints it) for wrk -t2 -c32 on url."""
     command = ["wrk", "-t2", "-c32", f"-d{seconds}s", *[a for h in headers for a in ("-H", h)], url]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} failed responses")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, re.search(r"Latency\s+(\S+)", output).group(1)
 
 
 def nginx_serving(body: bytes, tmp: Path) -> tuple[subprocess.Popen, str]:
@@ -61,27 +72,40 @@ def nginx_serving(body: bytes, tmp: Path) -> tuple[subprocess.Popen, str]:
     return process, base
 
 
+def start(config: str, seeds: Path) -> tuple[subprocess.Popen, str]:
+    """The app under gunicorn.conf.py with extra arguments, or under granian ("granian ...")."""
+    env = {"FEEDS_SEEDS_DIR": str(seeds)}
+    if not config.startswith("granian"):
+        return start_server(env, 2, *shlex.split(config))
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+               "--port", str(port), *shlex.split(config)[1:], "wsgi:app"]
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--configs", nargs="+", default=["--workers 2"])
     args = parser.parse_args()
-    rows = [["seeds", "server", "GET /feed.rss req/s", "vs nginx", "304 req/s", "vs nginx"]]
+    rows = [["seeds", "server", "GET /feed.rss req/s", "mean latency", "vs nginx", "304 req/s",
+             "vs nginx"]]
     for size in args.sizes:
         seeds = corpus(size)
         with tempfile.TemporaryDirectory() as tmp:
             measured = []
             for config in args.configs:
-                process, base = start_server({"FEEDS_SEEDS_DIR": str(seeds)}, 2,
-                                             *shlex.split(config))
+                process, base = start(config, seeds)
                 try:
                     url = f"{base}/feed.rss"
                     seconds_until_200(url, time.perf_counter())
                     with urllib.request.urlopen(url) as response:
                         body, etag = response.read(), response.headers["ETag"]
                     wrk(url, 2)  # warm every worker's caches
-                    measured.append((config, wrk(url, args.seconds),
+                    measured.append((config, *wrk_run(url, args.seconds),
                                      wrk(url, args.seconds, f"If-None-Match: {etag}")))
                 finally:
                     stop(process)
@@ -90,9 +114,10 @@ def main() -> None:
                 reference = wrk(f"{static}/feed.rss", args.seconds)
             finally:
                 stop(nginx)
-        rows.append([f"{size:,}", "nginx, static file", f"{reference:,.0f}", "1.00", "", ""])
-        for config, get, not_modified in measured:
-            rows.append([f"{size:,}", f"gunicorn.conf.py {config}", f"{get:,.0f}",
+        rows.append([f"{size:,}", "nginx, static file", f"{reference:,.0f}", "", "1.00", "",
+                     ""])
+        for config, get, latency, not_modified in measured:
+            rows.append([f"{size:,}", config, f"{get:,.0f}", latency,
                          f"{get / reference:.2f}", f"{not_modified:,.0f}",
                          f"{not_modified / reference:.2f}"])
     print(f"body: {len(body):,} bytes, 50 items")

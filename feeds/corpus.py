@@ -83,8 +83,8 @@ class Corpus:
     def _refresh(self) -> None:
         """refresh(), with the collector paused: reading creates many objects and frees few."""
         self.scanned_at = _now()
-        self._scanned_monotonic = time.monotonic()
         changed = self._scan_seeds() | self._scan_site_data()
+        self._scanned_monotonic = time.monotonic()
         now = _now()
         previous = self._snapshot
         if changed or previous is None or (previous.expires_at and now >= previous.expires_at):

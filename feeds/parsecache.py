@@ -100,7 +100,7 @@ class ParseCache:
                 temporary = file.name
                 pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
-        except OSError as error:
+        except Exception as error:  # a cache not written is only a slower next start
             log.warning("parse cache %s not written: %s", self.path, error)
             if temporary:
                 Path(temporary).unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import time
 
 from conftest import article_fields
 
@@ -91,3 +92,16 @@ def test_parallel_read_equals_sequential_read(seeds_dir, write_seed, monkeypatch
 def test_check_progress_stays_quiet_off_a_terminal(corpus_app, corpus_dir):
     result = corpus_app.test_cli_runner().invoke(args=["check", str(corpus_dir)])
     assert "read " not in result.output
+
+
+def test_a_serving_process_writes_its_cache_at_its_first_scan(seeds_dir, write_seed,
+                                                                      tmp_path):
+    write_seed("a.md", **article_fields(1))
+    corpus = Corpus(seeds_dir, reload_seconds=0.2, cache_dir=tmp_path / "cache")
+    corpus.snapshot()
+    cache = ParseCache(tmp_path / "cache", seeds_dir.resolve())
+    deadline = time.monotonic() + 10
+    while not cache.path.exists():
+        assert time.monotonic() < deadline, "no parse cache written"
+        time.sleep(0.05)
+    assert list(cache.load()) == ["a.md"]
