@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from servers import gunicorn
 
 from feeds import create_app
+from feeds.corpus import Corpus
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FEEDS_TEST_CORPUS", REPO.parent / "shared" / "corpus" / "powerapps"))
@@ -55,6 +57,19 @@ def corpus_dir() -> Path:
     if not (CORPUS / "_news").is_dir():
         pytest.fail(f"the real corpus is missing at {CORPUS}; set FEEDS_TEST_CORPUS")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_snapshot(corpus_dir):
+    """The published view of the real corpus."""
+    return Corpus(corpus_dir).snapshot()
+
+
+@pytest.fixture(scope="session")
+def corpus_server(corpus_dir):
+    """A real gunicorn (production settings, 2 workers) over the real corpus: its base URL."""
+    with gunicorn({"FEEDS_SEEDS_DIR": str(corpus_dir)}, workers=2) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,10 @@
 import shutil
 
 import pytest
-from servers import gunicorn
-
-from feeds.corpus import Corpus
 
 pytestmark = pytest.mark.server
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def server(corpus_dir):
-    with gunicorn({"FEEDS_SEEDS_DIR": str(corpus_dir)}) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
@@ -54,37 +45,32 @@ def visit(browser):
         page.close()
 
 
-@pytest.fixture(scope="module")
-def snapshot(corpus_dir):
-    return Corpus(corpus_dir).snapshot()
-
-
 def alternates(page) -> set[str]:
     return set(page.eval_on_selector_all(
         "link[rel=alternate]", "links => links.map(l => l.type + ' ' + l.href)"))
 
 
-def test_index_renders_every_feed_and_the_latest_articles(server, visit, snapshot):
-    page, errors = visit(f"{server}/")
+def test_index_renders_every_feed_and_the_latest_articles(corpus_server, visit, corpus_snapshot):
+    page, errors = visit(f"{corpus_server}/")
     assert page.title() == "Seed Feeds"
     hrefs = set(page.eval_on_selector_all("a", "links => links.map(l => l.href)"))
-    for section in [*snapshot.topics.values(), *snapshot.providers.values()]:
+    for section in [*corpus_snapshot.topics.values(), *corpus_snapshot.providers.values()]:
         for fmt in ["rss", "atom", "json"]:
-            assert f"{server}/{section.kind}/{section.slug}.{fmt}" in hrefs
-    for article in snapshot.site.articles[:10]:
+            assert f"{corpus_server}/{section.kind}/{section.slug}.{fmt}" in hrefs
+    for article in corpus_snapshot.site.articles[:10]:
         assert article.url in hrefs
     assert page.locator("table").first.is_visible()
-    assert f"application/rss+xml {server}/feed.rss" in alternates(page)
+    assert f"application/rss+xml {corpus_server}/feed.rss" in alternates(page)
     assert errors == []
 
 
 @pytest.mark.parametrize("path", ["/topics/canvas-apps", "/providers/microsoft.com"])
-def test_section_pages_render_their_articles_and_feeds(server, visit, snapshot, path):
-    page, errors = visit(server + path)
+def test_section_pages_render_their_articles_and_feeds(corpus_server, visit, corpus_snapshot, path):
+    page, errors = visit(corpus_server + path)
     kind, slug = path.strip("/").split("/")
-    section = snapshot.section(kind, slug)
+    section = corpus_snapshot.section(kind, slug)
     assert page.locator("h1").inner_text() == section.name
     hrefs = set(page.eval_on_selector_all("ol.articles a", "links => links.map(l => l.href)"))
     assert {a.url for a in section.articles[:50]} <= hrefs
-    assert f"application/atom+xml {server}{path}.atom" in alternates(page)
+    assert f"application/atom+xml {corpus_server}{path}.atom" in alternates(page)
     assert errors == []

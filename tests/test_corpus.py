@@ -13,8 +13,8 @@ ORACLE_TOPICS = ["ai-builder", "canvas-apps", "common-data-service", "teams-inte
 
 
 @pytest.fixture(scope="module")
-def snapshot(corpus_dir):
-    return Corpus(corpus_dir).snapshot()
+def snapshot(corpus_snapshot):
+    return corpus_snapshot
 
 
 @pytest.fixture(scope="module")

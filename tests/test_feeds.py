@@ -8,8 +8,6 @@ import pytest
 from conftest import BASE_URL, article_fields
 from lxml import etree
 
-from feeds.corpus import Corpus
-
 NS = {"atom": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/",
       "dc": "http://purl.org/dc/elements/1.1/", "content": "http://purl.org/rss/1.0/modules/content/"}
 XML_FORMATS = ["rss", "atom"]
@@ -17,8 +15,8 @@ FORMATS = ["rss", "atom", "json"]
 
 
 @pytest.fixture(scope="module")
-def snapshot(corpus_dir):
-    return Corpus(corpus_dir).snapshot()
+def snapshot(corpus_snapshot):
+    return corpus_snapshot
 
 
 def get(client, path):

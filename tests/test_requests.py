@@ -4,7 +4,6 @@ import socket
 import time
 
 import pytest
-from servers import gunicorn
 
 pytestmark = pytest.mark.server
 
@@ -27,9 +26,8 @@ HOSTILE_HOSTS = ["evil.example<script>", "a b", "", "x" * 2000, "exa mple.com:80
 
 
 @pytest.fixture(scope="module")
-def server(corpus_dir):
-    with gunicorn({"FEEDS_SEEDS_DIR": str(corpus_dir)}, workers=2) as base:
-        yield base.removeprefix("http://")
+def server(corpus_server):
+    return corpus_server.removeprefix("http://")
 
 
 def raw_request(server: str, method: str, path: str, host: str | None = None):
