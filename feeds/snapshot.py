@@ -84,8 +84,7 @@ def _distinct(articles: Iterable[Article]) -> list[Article]:
 
 def _newest_first(articles: list[Article]) -> list[Article]:
     """Newest publishedDateTime first, ties by URL."""
-    articles.sort(key=lambda a: a.url)
-    articles.sort(key=lambda a: a.published_at, reverse=True)
+    articles.sort(key=lambda a: (-a.published_at.timestamp(), a.url))
     return articles
 
 
