@@ -1,6 +1,6 @@
 """The published view of read seeds at one moment: sections of articles, newest first."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,25 +90,25 @@ def _newest_first(articles: list[Article]) -> list[Article]:
 
 def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:
     """A section per topic that a listed article carries, by slug."""
-    grouped: dict[str, list[Article]] = {}
-    spellings: dict[str, Counter] = {}
+    grouped: defaultdict[str, list[Article]] = defaultdict(list)
+    spellings: defaultdict[str, Counter] = defaultdict(Counter)
     for article in listed:
         for topic in article.topics:
-            grouped.setdefault(topic.slug, []).append(article)
-            spellings.setdefault(topic.slug, Counter())[topic.name] += 1
+            grouped[topic.slug].append(article)
+            spellings[topic.slug][topic.name] += 1
     names = {slug: _most_common(spellings[slug]) for slug in grouped}
     return _sections(TOPICS, grouped, names, site)
 
 
 def _provider_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:
     """A section per provider that a listed article has, by slug."""
-    grouped: dict[str, list[Article]] = {}
-    spellings: dict[str, Counter] = {}
+    grouped: defaultdict[str, list[Article]] = defaultdict(list)
+    spellings: defaultdict[str, Counter] = defaultdict(Counter)
     logos: dict[str, str] = {}
     for article in listed:
         if provider := article.provider:
-            grouped.setdefault(provider.slug, []).append(article)
-            spellings.setdefault(provider.slug, Counter())[provider.name] += 1
+            grouped[provider.slug].append(article)
+            spellings[provider.slug][provider.name] += 1
             if provider.images and provider.slug not in logos:
                 logos[provider.slug] = provider.images[0].url
     names = {slug: _most_common(spellings[slug]) for slug in grouped}
