@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .model import Article
 from .snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
-from .urls import absolute, feed_path, page_path, with_query
+from .urls import CONTENT_TYPES, absolute, feed_path, page_path, with_query
 
 GENERATOR = "Seed Feeds"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -210,8 +210,7 @@ def _size(image) -> dict[str, str]:
 
 def _media_type(fmt: str) -> str:
     """The media type of a feed format, without parameters."""
-    return {"rss": "application/rss+xml", "atom": "application/atom+xml",
-            "json": "application/feed+json"}[fmt]
+    return CONTENT_TYPES[fmt].split(";")[0]
 
 
 def render_json(doc: FeedPage) -> bytes:
