@@ -21,24 +21,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from common import REPO, corpus, free_port, seconds_until_200, start_server, stop, table
-
-NGINX_CONF = """
-worker_processes 2;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    keepalive_requests 100000;
-    default_type application/rss+xml;
-    server {{ listen 127.0.0.1:{port}; root {root}; etag on; }}
-}}
-"""
+from servers import nginx
 
 
 def wrk(url: str, seconds: int, *headers: str) -> float:
@@ -57,19 +44,20 @@ def wrk_run(url: str, seconds: int, *headers: str) -> tuple[float, str]:
     return rate, re.search(r"Latency\s+(\S+)", output).group(1)
 
 
-def nginx_serving(body: bytes, tmp: Path) -> tuple[subprocess.Popen, str]:
-    """nginx serving body at /feed.rss from a static file."""
+@contextmanager
+def nginx_serving(body: bytes, tmp: Path):
+    """nginx serving body at /feed.rss from a static file; yields the base URL."""
     root = tmp / "static"
     root.mkdir(mode=0o755)
     tmp.chmod(0o755)
     (root / "feed.rss").write_bytes(body)
     port = free_port()
-    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
-    process = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf")],
-                               stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    seconds_until_200(f"{base}/feed.rss", time.perf_counter())
-    return process, base
+    server = (f"server {{ listen 127.0.0.1:{port}; root {root}; sendfile on;"
+              " keepalive_requests 100000; default_type application/rss+xml; }")
+    with nginx(server, tmp / "nginx"):
+        base = f"http://127.0.0.1:{port}"
+        seconds_until_200(f"{base}/feed.rss", time.perf_counter())
+        yield base
 
 
 def start(config: str, seeds: Path) -> tuple[subprocess.Popen, str]:
@@ -109,11 +97,8 @@ def main() -> None:
                                      wrk(url, args.seconds, f"If-None-Match: {etag}")))
                 finally:
                     stop(process)
-            nginx, static = nginx_serving(body, Path(tmp))
-            try:
+            with nginx_serving(body, Path(tmp)) as static:
                 reference = wrk(f"{static}/feed.rss", args.seconds)
-            finally:
-                stop(nginx)
         rows.append([f"{size:,}", "nginx, static file", f"{reference:,.0f}", "", "1.00", "",
                      ""])
         for config, get, latency, not_modified in measured:

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from .corpus import Corpus
 from .export import ExportError, base_url_for_export, export, site_files
+from .snapshot import Snapshot
 
 
 def init_app(app: Flask) -> None:
@@ -25,10 +26,7 @@ def check_command(directory: Path | None) -> None:
     seeds_dir = directory or Path(current_app.config["SEEDS_DIR"])
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
-    corpus = Corpus(seeds_dir, reload_seconds=0, log_invalid=False,
-                    cache_dir=current_app.config["CACHE_DIR"] or None, progress=_progress())
-    snapshot = corpus.load()
-    corpus.save_cache()
+    snapshot = _read(seeds_dir, log_invalid=False)
     for error in snapshot.invalid:
         click.echo(f"invalid: {error.path}: {error.reason}")
     click.echo(
@@ -50,10 +48,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
     """Write every first-page feed, the HTML pages and opml.xml under OUTDIR, atomically."""
     try:
         base = base_url_for_export(base_url)
-        corpus = Corpus(current_app.config["SEEDS_DIR"], reload_seconds=0,
-                        cache_dir=current_app.config["CACHE_DIR"] or None, progress=_progress())
-        snapshot = corpus.load()
-        corpus.save_cache()
+        snapshot = _read(Path(current_app.config["SEEDS_DIR"]))
         report = export(outdir.absolute(), site_files(snapshot, base))
     except ExportError as error:
         raise click.UsageError(str(error)) from None
@@ -64,6 +59,15 @@ def export_command(outdir: Path, base_url: str | None) -> None:
                    f"{report.written} written, {report.linked} unchanged")
     if snapshot.invalid:
         click.echo(f"{len(snapshot.invalid)} invalid seeds skipped; `check` lists them", err=True)
+
+
+def _read(seeds_dir: Path, log_invalid: bool = True) -> Snapshot:
+    """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
+    corpus = Corpus(seeds_dir, reload_seconds=0, log_invalid=log_invalid,
+                    cache_dir=current_app.config["CACHE_DIR"] or None, progress=_progress())
+    snapshot = corpus.load()
+    corpus.save_cache()
+    return snapshot
 
 
 def _progress():

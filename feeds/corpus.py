@@ -130,9 +130,10 @@ class Corpus:
         for (name, key), result in zip(to_read, results, strict=True):
             entries[name] = (key, result)
         changed = entries != previous
-        if changed and self._log_invalid:
+        first = self._snapshot is None  # a start from the cache names its invalid seeds too
+        if (changed or first) and self._log_invalid:
             for name, (_, result) in entries.items():
-                if isinstance(result, SeedError) and previous.get(name) != entries[name]:
+                if isinstance(result, SeedError) and (first or previous.get(name) != entries[name]):
                     log.warning("invalid seed %s", result)
         self._entries = entries
         self._unsaved = self._unsaved or bool(to_read)

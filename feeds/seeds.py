@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 
 from .model import Article, Image, Provider, Related, SeedError, Topic
-from .text import clean, domain_slug, http_url, slugify
+from .text import clean, domain_slug, http_url, slugify, without_forbidden
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -32,7 +32,6 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING_NEXT = re.compile(r"(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _CLOSING_LATER = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
-_RAW_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _MISSING = object()
@@ -85,7 +84,7 @@ def _front_matter(text: str) -> dict[str, Any]:
     block = front_matter_block(text)
     if block is None:
         raise _Invalid("has no closing '---' line after its front matter")
-    block = _RAW_FORBIDDEN.sub("", block)
+    block = without_forbidden(block)
     try:
         fields = yaml.load(block, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as error:

@@ -17,9 +17,14 @@ _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
 _NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
 
 
+def without_forbidden(text: str) -> str:
+    """text without the characters XML 1.0 forbids (nor DEL and the C1 controls)."""
+    return _FORBIDDEN.sub("", text)
+
+
 def clean(text: str) -> str:
     """Return text without the characters XML 1.0 forbids, stripped."""
-    return _FORBIDDEN.sub("", text).strip()
+    return without_forbidden(text).strip()
 
 
 def slugify(name: str) -> str:
