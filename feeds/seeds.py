@@ -8,27 +8,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from . import fastyaml
 from .model import Article, Image, Provider, Related, SeedError, Topic
 from .text import clean, domain_slug, http_url, slugify, without_forbidden
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
-
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, except that an impossible timestamp stays text for the field check."""
-
-
-def _timestamp_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """A date or datetime, or the scalar's text when it names no real moment (2024-02-30)."""
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except (ValueError, OverflowError):
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING_NEXT = re.compile(r"(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _CLOSING_LATER = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
@@ -86,7 +71,7 @@ def _front_matter(text: str) -> dict[str, Any]:
         raise _Invalid("has no closing '---' line after its front matter")
     block = without_forbidden(block)
     try:
-        fields = yaml.load(block, Loader=_Loader)  # noqa: S506 (a safe loader)
+        fields = fastyaml.load(block)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 2}" if mark else ""

@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from .seeds import _Loader, front_matter_block
+from . import fastyaml
+from .seeds import front_matter_block
 from .text import clean, domain_slug, http_url, slugify
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def _documents(folder: Path, patterns: tuple[str, ...], front_matter: bool):
                 text = path.read_text("utf-8-sig")
                 if front_matter:
                     text = front_matter_block(text) or ""
-                fields = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+                fields = fastyaml.load(text)
             except (OSError, UnicodeError, yaml.YAMLError, ValueError) as error:
                 log.warning("site data %s skipped: %s", path.name, error)
                 continue

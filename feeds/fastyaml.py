@@ -1,0 +1,94 @@
+"""PyYAML's safe loading, made faster for the plain trees of fields that seeds hold.
+
+libyaml composes the nodes; a short direct constructor then builds the plain mappings, lists
+and scalars that nearly every seed consists of, calling PyYAML's own constructor for each
+scalar type but skipping its general machinery. Anything else (an anchor used twice, a merge
+key, an explicit tag, an error) is built by PyYAML's SafeConstructor itself, so the result and
+every error are exactly those of `yaml.load(text, Loader=Loader)` (tests/test_fastyaml.py).
+"""
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, except that an impossible timestamp stays text for the field check."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node, remembering what each plain scalar text resolves to."""
+        if kind is ScalarNode and not self.yaml_path_resolvers:
+            return _plain_scalar_tag(value) if implicit[0] else _STR
+        return super().resolve(kind, value, implicit)
+
+
+def _timestamp_or_text(loader: Loader, node: ScalarNode) -> Any:
+    """A date or datetime, or the scalar's text when it names no real moment (2024-02-30)."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_RESOLVER = Resolver()
+_SCALARS = {tag: Loader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+
+
+@lru_cache(maxsize=4096)
+def _plain_scalar_tag(value: str) -> str:
+    """What PyYAML's implicit resolvers make of an unquoted scalar: field names recur."""
+    return _RESOLVER.resolve(ScalarNode, value, (True, False))
+
+
+class _NotPlain(Exception):
+    """The node tree needs PyYAML's general constructor."""
+
+
+def load(text: str) -> Any:
+    """The single YAML document in text, as yaml.load(text, Loader=Loader) returns it."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _build(loader, node, set())
+        except (_NotPlain, ValueError, OverflowError, RecursionError, yaml.YAMLError):
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _build(loader: Loader, node: yaml.Node, seen: set[int]) -> Any:
+    """The value of a plain node tree; _NotPlain for anything SafeConstructor must handle."""
+    kind = node.__class__
+    if kind is ScalarNode:
+        if node.tag == _STR:
+            return node.value
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            raise _NotPlain
+        return construct(loader, node)
+    if id(node) in seen:  # an alias: PyYAML shares the value, and guards against cycles
+        raise _NotPlain
+    seen.add(id(node))
+    if kind is MappingNode and node.tag == _MAP:
+        mapping = {}
+        for key, value in node.value:
+            if key.__class__ is not ScalarNode:
+                raise _NotPlain
+            mapping[_build(loader, key, seen)] = _build(loader, value, seen)
+        return mapping
+    if kind is SequenceNode and node.tag == _SEQ:
+        return [_build(loader, item, seen) for item in node.value]
+    raise _NotPlain
