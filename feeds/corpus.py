@@ -43,6 +43,7 @@ class Corpus:
         self._site_key: tuple = ()
         self._site_data = SiteData({}, {})
         self._snapshot: Snapshot | None = None
+        self._saved_view: tuple | None = None
         self._lock = threading.Lock()
         self._on_change = on_change
         self._log_invalid = log_invalid
@@ -77,21 +78,36 @@ class Corpus:
         first = self._snapshot is None
         with _gc_paused():
             self._refresh()
-        if first:
-            gc.freeze()  # the loaded articles live on: spare them from every later collection
+            if first:  # the loaded articles live on: spare them this and every later collection
+                gc.freeze()
 
     def _refresh(self) -> None:
         """refresh(), with the collector paused: reading creates many objects and frees few."""
         self.scanned_at = _now()
-        changed = self._scan_seeds() | self._scan_site_data()
+        seeds_changed = self._scan_seeds()
+        changed = self._scan_site_data() or seeds_changed
         self._scanned_monotonic = time.monotonic()
         now = _now()
         previous = self._snapshot
         if changed or previous is None or (previous.expires_at and now >= previous.expires_at):
-            self._snapshot = build_snapshot([result for _, result in self._entries.values()],
-                                            self._site_data, self._site_entry, now)
+            saved = None if seeds_changed else self._saved_view_still_true(now)
+            self._snapshot = saved or build_snapshot(
+                [result for _, result in self._entries.values()], self._site_data,
+                self._site_entry, now)
             if previous is not None and self._on_change:
                 self._on_change(changed_sections(previous, self._snapshot))
+        self._saved_view = None
+
+    def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
+        """The view saved in the parse cache, if the same site data and names make it and no
+        embargo has ended since (the seeds are known to be unchanged)."""
+        if self._saved_view is None:
+            return None
+        site_key, site_entry, snapshot = self._saved_view
+        embargo_ended = snapshot.expires_at is not None and now >= snapshot.expires_at
+        if embargo_ended or (site_key, site_entry) != (self._site_key, self._site_entry):
+            return None
+        return snapshot
 
     def _start_reloader(self) -> None:
         """Start this process's background scanner (again after a fork), first catching up
@@ -115,7 +131,7 @@ class Corpus:
     def _scan_seeds(self) -> bool:
         """Stat every seed file, read new and changed ones; True when anything changed."""
         if not self._entries and self._cache:
-            self._entries = self._cache.load()
+            self._entries, self._saved_view = self._cache.load()
         previous = self._entries
         entries: dict[str, tuple[StatKey, Result]] = {}
         to_read: list[tuple[str, StatKey]] = []
@@ -149,7 +165,10 @@ class Corpus:
                 time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
             self._saved_at = time.monotonic()
             self._unsaved = False
-            self._cache.save((name, key, result) for name, (key, result) in self._entries.items())
+            with self._lock:  # the entries and the view built from them, as one
+                entries, view = self._entries, (self._site_key, self._site_entry, self._snapshot)
+            self._cache.save(((name, key, result) for name, (key, result) in entries.items()),
+                             view)
 
     def _scan_site_data(self) -> bool:
         """Re-read `_data/` when any of its files changed."""

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from .model import Article, SeedError
 from .seeds import read_seed
@@ -18,7 +19,7 @@ from .seeds import read_seed
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 PARALLEL_FROM = 2000
 StatKey = tuple[int, int]
 Result = Article | SeedError
@@ -74,23 +75,24 @@ class ParseCache:
         folder_id = hashlib.blake2b(self.seeds_dir.encode(), digest_size=8).hexdigest()
         self.path = Path(cache_dir) / f"parse-cache-{folder_id}.pickle"
 
-    def load(self) -> dict[str, tuple[StatKey, Result]]:
-        """The cached results, or nothing when the file is missing, stale or damaged."""
+    def load(self) -> tuple[dict[str, tuple[StatKey, Result]], Any]:
+        """The cached results and the view saved with them; nothing when missing or stale."""
         try:
             with self.path.open("rb") as file:
                 data = pickle.load(file)  # noqa: S301 (our own file, in the operator's folder)
         except FileNotFoundError:
-            return {}
+            return {}, None
         except Exception as error:  # a damaged cache is only a slower start
             log.warning("parse cache %s ignored: %s", self.path, error)
-            return {}
+            return {}, None
         if data.get("version") != CACHE_VERSION or data.get("seeds_dir") != self.seeds_dir:
-            return {}
-        return data["entries"]
+            return {}, None
+        return data["entries"], data["view"]
 
-    def save(self, entries: Iterable[tuple[str, StatKey, Result]]) -> None:
-        """Write the cache to a temporary file, then move it into place in one step."""
-        data = {"version": CACHE_VERSION, "seeds_dir": self.seeds_dir,
+    def save(self, entries: Iterable[tuple[str, StatKey, Result]], view: Any = None) -> None:
+        """Write the results, and the view built from them, to a temporary file, then move it
+        into place in one step."""
+        data = {"version": CACHE_VERSION, "seeds_dir": self.seeds_dir, "view": view,
                 "entries": {name: (key, result) for name, key, result in entries}}
         temporary = None
         try:

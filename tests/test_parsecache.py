@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import time
+from datetime import UTC, datetime, timedelta
 
 from conftest import article_fields
 
@@ -37,6 +38,42 @@ def test_changed_seed_is_read_again_despite_the_cache(seeds_dir, write_seed, tmp
     assert [a.title for a in restarted.site.articles] == ["New and longer"]
 
 
+def test_restart_over_unchanged_seeds_serves_the_saved_view(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    saved = saved_corpus(seeds_dir, tmp_path / "cache").current
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert restarted.loaded_at == saved.loaded_at
+    assert restarted.site.articles == saved.site.articles
+
+
+def test_restart_rebuilds_the_view_when_an_embargo_has_ended(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    write_seed("b.md", **article_fields(2, publishedDateTime=soon.isoformat()))
+    assert len(saved_corpus(seeds_dir, tmp_path / "cache").current.site.articles) == 1
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert [a.title for a in restarted.site.articles] == ["Article 2", "Article 1"]
+
+
+def test_restart_rebuilds_the_view_when_the_site_title_changed(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache",
+                       title="Renamed").load()
+    assert restarted.site.name == "Renamed"
+
+
+def test_restart_rebuilds_the_view_when_site_data_changed(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    (seeds_dir / "_data" / "topics").mkdir(parents=True)
+    (seeds_dir / "_data" / "topics" / "power-apps.yaml").write_text(
+        "_id: power-apps\nname: Power Apps (site)\n")
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert restarted.topics["power-apps"].name == "Power Apps (site)"
+
+
 def test_damaged_cache_is_ignored(seeds_dir, write_seed, tmp_path, caplog):
     write_seed("a.md", **article_fields(1))
     cache = ParseCache(tmp_path / "cache", seeds_dir.resolve())
@@ -67,12 +104,12 @@ def test_two_processes_saving_at_once_leave_a_whole_cache(seeds_dir, write_seed,
     loads = []
     while any(writer.is_alive() for writer in writers):
         if cache.path.exists():
-            loads.append(len(cache.load()))
+            loads.append(len(cache.load()[0]))
     for writer in writers:
         writer.join()
         assert writer.exitcode == 0
     assert set(loads) <= {29}
-    assert len(cache.load()) == 29
+    assert len(cache.load()[0]) == 29
     assert [p.name for p in cache.path.parent.iterdir()] == [cache.path.name]
 
 
@@ -104,4 +141,4 @@ def test_a_serving_process_writes_its_cache_at_its_first_scan(seeds_dir, write_s
     while not cache.path.exists():
         assert time.monotonic() < deadline, "no parse cache written"
         time.sleep(0.05)
-    assert list(cache.load()) == ["a.md"]
+    assert list(cache.load()[0]) == ["a.md"]
