@@ -34,7 +34,9 @@ def answer(document: Document, use_gzip: bool, max_age: int,
         ("Vary", "Accept-Encoding"),
         ("Access-Control-Allow-Origin", "*"),
     ]
-    if not is_resource_modified(environ, etag=etag, last_modified=document.last_modified):
+    conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+    if conditional and not is_resource_modified(environ, etag=etag,
+                                                last_modified=document.last_modified):
         return "304 Not Modified", headers, b""
     body = document.gzipped if use_gzip else document.body
     headers.append(("Content-Length", str(len(body))))
