@@ -93,6 +93,10 @@ def main() -> None:
         with gunicorn_process(env, 2) as (base, master_process):
             master = master_process.pid
             before = worker_pids(master)
+            deadline = time.monotonic() + 30
+            while len(before) < 2 and time.monotonic() < deadline:  # the second may fork later
+                time.sleep(0.05)
+                before = worker_pids(master)
             stop, lock = threading.Event(), threading.Lock()
             counts: collections.Counter = collections.Counter()
             actions: collections.Counter = collections.Counter()

@@ -1,11 +1,13 @@
 """Requests a second for a cached 50-item feed, against nginx serving the same bytes statically.
 
-Side by side in one run, with `wrk -t2 -c32 -d10s` on loopback: nginx serving /feed.rss as a
-static file; Seed Feeds (gunicorn.conf.py, and any --configs) answering the cached /feed.rss;
-and a conditional GET answered 304. With --sizes 1000 50000, also the app's figures at both
-corpus sizes, to show that a request's cost does not grow with the number of seeds.
+Side by side in one run, with `wrk -t2 -c32 -d10s` on loopback: Seed Feeds (gunicorn.conf.py,
+and any --configs) answering the cached /feed.rss, and a conditional GET answered 304; then
+nginx serving the same bytes as a static file, measured right after each, for --rounds rounds.
+Figures are medians over the rounds, ratios taken round by round. With --sizes 1000 50000,
+also the app's figures at both corpus sizes, to show that a request's cost does not grow with
+the number of seeds.
 
-    .venv/bin/python bench/throughput.py [--sizes 1000] [--seconds 10]
+    .venv/bin/python bench/throughput.py [--sizes 1000] [--seconds 10] [--rounds 3]
         [--configs "--workers 2" "--worker-class sync --workers 2" "granian --workers 2"]
 
 A config is extra gunicorn arguments, or "granian ARGS" to run the app under granian
@@ -21,8 +23,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from statistics import median
 
 from common import REPO, corpus, free_port, seconds_until_200, start_server, stop, table
 from servers import nginx
@@ -73,39 +76,60 @@ def start(config: str, seeds: Path) -> tuple[subprocess.Popen, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
+def measure_app(config: str, seeds: Path, seconds: int) -> tuple[float, str, float, bytes]:
+    """(GET req/s, mean latency, 304 req/s, body) for /feed.rss served under config."""
+    process, base = start(config, seeds)
+    try:
+        url = f"{base}/feed.rss"
+        seconds_until_200(url, time.perf_counter())
+        with urllib.request.urlopen(url) as response:
+            body, etag = response.read(), response.headers["ETag"]
+        wrk(url, 2)  # warm every worker's caches
+        get, latency = wrk_run(url, seconds)
+        return get, latency, wrk(url, seconds, f"If-None-Match: {etag}"), body
+    finally:
+        stop(process)
+
+
+def measure_size(size: int, configs: list[str], seconds: int, rounds: int) -> list[list[str]]:
+    """Table rows for one corpus size: each config against nginx measured right after it, in
+    every round, reported as medians (the machine's noise comes and goes within a run)."""
+    seeds = corpus(size)
+    runs: dict[str, list[tuple[float, str, float, float]]] = {config: [] for config in configs}
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        static = None
+        for _ in range(rounds):
+            for config in configs:
+                get, latency, not_modified, body = measure_app(config, seeds, seconds)
+                if static is None:
+                    static = stack.enter_context(nginx_serving(body, Path(tmp)))
+                reference = wrk(f"{static}/feed.rss", seconds)
+                runs[config].append((get, latency, not_modified, reference))
+    references = [run[3] for config_runs in runs.values() for run in config_runs]
+    rows = [[f"{size:,}", "nginx, static file", f"{median(references):,.0f}", "", "1.00", "",
+             "", ""]]
+    for config, config_runs in runs.items():
+        ratios = [get / reference for get, _, _, reference in config_runs]
+        rows.append([f"{size:,}", config, f"{median(run[0] for run in config_runs):,.0f}",
+                     config_runs[len(config_runs) // 2][1], f"{median(ratios):.2f}",
+                     f"{median(run[2] for run in config_runs):,.0f}",
+                     f"{median(nm / ref for _, _, nm, ref in config_runs):.2f}",
+                     " ".join(f"{ratio:.2f}" for ratio in ratios)])
+    print(f"{size:,} seeds: body {len(body):,} bytes, 50 items", file=sys.stderr)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--configs", nargs="+", default=["--workers 2"])
     args = parser.parse_args()
     rows = [["seeds", "server", "GET /feed.rss req/s", "mean latency", "vs nginx", "304 req/s",
-             "vs nginx"]]
+             "vs nginx", "GET vs nginx, each round"]]
     for size in args.sizes:
-        seeds = corpus(size)
-        with tempfile.TemporaryDirectory() as tmp:
-            measured = []
-            for config in args.configs:
-                process, base = start(config, seeds)
-                try:
-                    url = f"{base}/feed.rss"
-                    seconds_until_200(url, time.perf_counter())
-                    with urllib.request.urlopen(url) as response:
-                        body, etag = response.read(), response.headers["ETag"]
-                    wrk(url, 2)  # warm every worker's caches
-                    measured.append((config, *wrk_run(url, args.seconds),
-                                     wrk(url, args.seconds, f"If-None-Match: {etag}")))
-                finally:
-                    stop(process)
-            with nginx_serving(body, Path(tmp)) as static:
-                reference = wrk(f"{static}/feed.rss", args.seconds)
-        rows.append([f"{size:,}", "nginx, static file", f"{reference:,.0f}", "", "1.00", "",
-                     ""])
-        for config, get, latency, not_modified in measured:
-            rows.append([f"{size:,}", config, f"{get:,.0f}", latency,
-                         f"{get / reference:.2f}", f"{not_modified:,.0f}",
-                         f"{not_modified / reference:.2f}"])
-    print(f"body: {len(body):,} bytes, 50 items")
+        rows += measure_size(size, args.configs, args.seconds, args.rounds)
     print(table(rows))
 
 
