@@ -17,6 +17,7 @@ from yaml.resolver import Resolver
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_REMEMBERED_LENGTH = 64  # field names and short values recur; long texts are not kept
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -25,7 +26,10 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mis
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """The tag of a node, remembering what each plain scalar text resolves to."""
         if kind is ScalarNode and not self.yaml_path_resolvers:
-            return _plain_scalar_tag(value) if implicit[0] else _STR
+            if not implicit[0]:
+                return _STR
+            if len(value) <= _REMEMBERED_LENGTH:
+                return _plain_scalar_tag(value)
         return super().resolve(kind, value, implicit)
 
 

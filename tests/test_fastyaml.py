@@ -110,6 +110,7 @@ def test_hostile_seeds_load_as_pyyaml_loads_them(name):
         "n: [~, null, '', 0x1F, 0o17, 1_000, .inf, -.NaN, 1e3, 685_230.15, 190:20:30]\n",
         "b: [yes, No, on, OFF, y, n, True]\n",
         "k: *missing\n",
+        "long: " + "1" * 100 + "\nwords: " + "yes " * 40 + "\n",
         "",
         "# only a comment\n",
     ],
@@ -125,6 +126,12 @@ def test_the_fast_path_builds_a_plain_seed_without_pyyamls_constructor(monkeypat
     monkeypatch.setattr(fastyaml.Loader, "construct_document", refuse)
     fields = fastyaml.load('title: "A"\ntopics: [Power Apps]\nimages:\n  - {url: x, width: 5}\n')
     assert fields == {"title": "A", "topics": ["Power Apps"], "images": [{"url": "x", "width": 5}]}
+
+
+def test_long_plain_texts_are_not_remembered():
+    remembered = fastyaml._plain_scalar_tag.cache_info().currsize
+    assert fastyaml.load("text: " + "a" * 100_000 + "\n") == {"text": "a" * 100_000}
+    assert fastyaml._plain_scalar_tag.cache_info().currsize <= remembered + 1  # "text"
 
 
 TOKENS = ["yes", "No", "on", "~", "null", "", "0", "-7", "0x1F", "0o17", "0b101", "1_000",
