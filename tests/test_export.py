@@ -7,6 +7,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import article_fields
 from lxml import etree, html
 from servers import fetch, free_port, nginx, wait_until_up
 
@@ -130,3 +131,16 @@ def test_site_files_need_no_request(corpus_app):
         snapshot = corpus_app.extensions["feeds"].corpus.snapshot()
         files = site_files(snapshot, "https://feeds.example.org")
     assert b"https://feeds.example.org/topics/canvas-apps.rss" in files["opml.xml"]
+
+
+def test_export_writes_the_bytes_the_server_serves(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    config = {"SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 0, "SITE_TITLE": "Our News",
+              "SITE_DESCRIPTION": "Everything we cover."}
+    app = create_app(config)
+    result = app.test_cli_runner().invoke(
+        args=["export", str(tmp_path / "site"), "--base-url", "https://feeds.example.org"])
+    assert result.exit_code == 0, result.output
+    served = create_app({**config, "BASE_URL": "https://feeds.example.org"}).test_client()
+    for name in ("feed.rss", "feed.atom", "feed.json"):
+        assert (tmp_path / "site" / name).read_bytes() == served.get(f"/{name}").data, name
