@@ -110,8 +110,8 @@ def measure_size(size: int, configs: list[str], seconds: int, rounds: int) -> li
              "", ""]]
     for config, config_runs in runs.items():
         ratios = [get / reference for get, _, _, reference in config_runs]
-        rows.append([f"{size:,}", config, f"{median(run[0] for run in config_runs):,.0f}",
-                     config_runs[len(config_runs) // 2][1], f"{median(ratios):.2f}",
+        middle = sorted(config_runs)[len(config_runs) // 2]  # the run with the median rate
+        rows.append([f"{size:,}", config, f"{middle[0]:,.0f}", middle[1], f"{median(ratios):.2f}",
                      f"{median(run[2] for run in config_runs):,.0f}",
                      f"{median(nm / ref for _, _, nm, ref in config_runs):.2f}",
                      " ".join(f"{ratio:.2f}" for ratio in ratios)])

@@ -36,10 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"]) if (
         app.config["WEBSUB_HUB"]) else None
     app.extensions["feeds"] = FeedsState(
-        corpus=Corpus(app.config["SEEDS_DIR"], app.config["RELOAD_SECONDS"],
-                      app.config["SITE_TITLE"], app.config["SITE_DESCRIPTION"],
-                      on_change=hub.publish_sections if hub else None,
-                      cache_dir=app.config["CACHE_DIR"] or None),
+        corpus=Corpus.from_settings(app.config,
+                                    on_change=hub.publish_sections if hub else None),
         documents=DocumentCache(),
         hub=hub,
     )

@@ -63,10 +63,8 @@ def export_command(outdir: Path, base_url: str | None) -> None:
 
 def _read(seeds_dir: Path, log_invalid: bool = True) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
-    config = current_app.config
-    corpus = Corpus(seeds_dir, reload_seconds=0, title=config["SITE_TITLE"],
-                    description=config["SITE_DESCRIPTION"], log_invalid=log_invalid,
-                    cache_dir=config["CACHE_DIR"] or None, progress=_progress())
+    corpus = Corpus.from_settings(current_app.config, seeds_dir=seeds_dir, reload_seconds=0,
+                                  log_invalid=log_invalid, progress=_progress())
     snapshot = corpus.load()
     corpus.save_cache()
     return snapshot

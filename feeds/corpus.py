@@ -7,10 +7,11 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .model import SeedError
 from .parsecache import ParseCache, Result, StatKey, read_many
@@ -52,6 +53,14 @@ class Corpus:
         self._unsaved = False
         self._reloader_pid: int | None = None
         self._progress = progress
+
+    @classmethod
+    def from_settings(cls, config: Mapping[str, Any], **options: Any) -> "Corpus":
+        """The corpus the settings describe; options (seeds_dir, reload_seconds...) override."""
+        settings = {"seeds_dir": config["SEEDS_DIR"], "reload_seconds": config["RELOAD_SECONDS"],
+                    "title": config["SITE_TITLE"], "description": config["SITE_DESCRIPTION"],
+                    "cache_dir": config["CACHE_DIR"] or None}
+        return cls(**{**settings, **options})
 
     @property
     def current(self) -> Snapshot | None:

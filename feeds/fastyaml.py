@@ -21,10 +21,11 @@ _REMEMBERED_LENGTH = 64  # field names and short values recur; long texts are no
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, except that an impossible timestamp stays text for the field check."""
+    """The safe loader; an impossible timestamp stays text for the field check, and the tags
+    of short plain scalars are remembered."""
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        """The tag of a node, remembering what each plain scalar text resolves to."""
+        """The tag of a node: PyYAML's, remembered for short plain scalars."""
         if kind is ScalarNode and not self.yaml_path_resolvers:
             if not implicit[0]:
                 return _STR
