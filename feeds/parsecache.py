@@ -19,7 +19,7 @@ from .seeds import read_seed
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 PARALLEL_FROM = 2000
 StatKey = tuple[int, int]
 Result = Article | SeedError

@@ -10,7 +10,7 @@ import yaml
 
 from . import fastyaml
 from .model import Article, Image, Provider, Related, SeedError, Topic
-from .text import clean, domain_slug, http_url, slugify, without_forbidden
+from .text import clean, domain_slug, http_url, plain_text, slugify, without_forbidden
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -121,13 +121,13 @@ def _article(fields: dict[str, Any], name: str) -> Article:
 
 
 def _text(fields: dict[str, Any], key: str, label: str | None = None) -> str:
-    """An optional text field, cleaned; '' when absent."""
+    """An optional text field as plain text (references decoded, cleaned); '' when absent."""
     value = fields.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise _Invalid(f"{label or key} must be text, not {_kind(value)} (quote it)")
-    return clean(value)
+    return plain_text(value)
 
 
 def _required_text(fields: dict[str, Any], key: str) -> str:
@@ -216,7 +216,7 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
     for value in _list(raw, "topics"):
         if not isinstance(value, str):
             raise _Invalid(f"topics must be a list of names, and one is {_kind(value)}")
-        name = clean(value)
+        name = plain_text(value)
         slug = slugify(name)
         if len(slug) > MAX_SLUG:
             raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
@@ -239,7 +239,7 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     url=url,
                     width=_size(value.get("width")),
                     height=_size(value.get("height")),
-                    title=clean(title) if isinstance(title, str) else "",
+                    title=plain_text(title) if isinstance(title, str) else "",
                 )
             )
     return tuple(images[:MAX_IMAGES])
@@ -255,9 +255,10 @@ def _related(raw: Any) -> tuple[Related, ...]:
         url = http_url(value.get("webUrl")) or http_url(value.get("originalUrl"))
         provider = value.get("provider")
         provider_name = provider.get("name") if isinstance(provider, dict) else None
-        if isinstance(title, str) and clean(title) and url:
-            provider_name = clean(provider_name) if isinstance(provider_name, str) else ""
-            related.append(Related(title=clean(title), url=url, provider_name=provider_name))
+        title = plain_text(title) if isinstance(title, str) else ""
+        if title and url:
+            provider_name = plain_text(provider_name) if isinstance(provider_name, str) else ""
+            related.append(Related(title=title, url=url, provider_name=provider_name))
     return tuple(related[:MAX_RELATED])
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from . import fastyaml
 from .seeds import front_matter_block
-from .text import clean, domain_slug, http_url, slugify
+from .text import domain_slug, http_url, plain_text, slugify
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def _entry(fields: dict[str, Any]) -> SiteEntry:
     images = fields.get("images") if isinstance(fields.get("images"), list) else []
     logos = [http_url(image.get("url")) for image in images if isinstance(image, dict)]
     return SiteEntry(
-        name=clean(_str(fields.get("name"))),
-        description=clean(_str(fields.get("description"))),
+        name=plain_text(_str(fields.get("name"))),
+        description=plain_text(_str(fields.get("description"))),
         logo=next((logo for logo in logos if logo), ""),
     )
 

@@ -1,5 +1,6 @@
 """Text hygiene shared by every output: XML-safe strings, slugs, safe URLs."""
 
+import html
 import re
 import unicodedata
 from urllib.parse import quote, urlsplit
@@ -25,6 +26,15 @@ def without_forbidden(text: str) -> str:
 def clean(text: str) -> str:
     """Return text without the characters XML 1.0 forbids, stripped."""
     return without_forbidden(text).strip()
+
+
+def plain_text(text: str) -> str:
+    """Seed text as readers see it: HTML character references decoded once, then cleaned.
+
+    The sites these seeds come from write `we&#8217;re` and `A &amp; B`; from here on the
+    result is plain text, which every output escapes again as text.
+    """
+    return clean(html.unescape(text)) if "&" in text else clean(text)
 
 
 def slugify(name: str) -> str:
