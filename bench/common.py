@@ -32,12 +32,12 @@ def drop_page_cache_hint() -> None:
     os.sync()
 
 
-def start_server(env: dict[str, str], workers: int = 1,
+def start_server(env: dict[str, str], workers: int = 2,
                  *extra: str) -> tuple[subprocess.Popen, str]:
-    """gunicorn with the production settings; (process, base URL), not yet waited for."""
+    """`flask --app wsgi serve` (production settings); (process, base URL), not yet waited for."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra, "wsgi:app"]
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--bind",
+               f"127.0.0.1:{port}", "--workers", str(workers), *extra]
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"http://127.0.0.1:{port}"

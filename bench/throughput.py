@@ -1,17 +1,18 @@
 """Requests a second for a cached 50-item feed, against nginx serving the same bytes statically.
 
-Side by side in one run, with `wrk -t2 -c32 -d10s` on loopback: Seed Feeds (gunicorn.conf.py,
-and any --configs) answering the cached /feed.rss, and a conditional GET answered 304; then
-nginx serving the same bytes as a static file, measured right after each, for --rounds rounds.
+Side by side in one run, with `wrk -t2 -c32 -d10s` on loopback: Seed Feeds under each of
+--configs answering the cached /feed.rss, and a conditional GET answered 304; then nginx
+serving the same bytes as a static file, measured right after each, for --rounds rounds.
 Figures are medians over the rounds, ratios taken round by round. With --sizes 1000 50000,
 also the app's figures at both corpus sizes, to show that a request's cost does not grow with
 the number of seeds.
 
     .venv/bin/python bench/throughput.py [--sizes 1000] [--seconds 10] [--rounds 3]
-        [--configs "--workers 2" "--worker-class sync --workers 2" "granian --workers 2"]
+        [--configs "serve" "serve --workers 1" "gunicorn"]
 
-A config is extra gunicorn arguments, or "granian ARGS" to run the app under granian
-instead (pip install granian first).
+A config is "serve ARGS" (`flask --app wsgi serve` with extra arguments), or "gunicorn ARGS":
+the former production configuration (gthread, 2 workers x 4 threads, preload) with extra
+gunicorn arguments (`pip install -e '.[bench]'` first).
 """
 
 import argparse
@@ -63,14 +64,19 @@ def nginx_serving(body: bytes, tmp: Path):
         yield base
 
 
+GUNICORN = ["-k", "gthread", "--workers", "2", "--threads", "4", "--preload",
+            "--keep-alive", "5", "--no-control-socket"]
+
+
 def start(config: str, seeds: Path) -> tuple[subprocess.Popen, str]:
-    """The app under gunicorn.conf.py with extra arguments, or under granian ("granian ...")."""
+    """The app under `serve ARGS`, or under the former gunicorn configuration."""
     env = {"FEEDS_SEEDS_DIR": str(seeds)}
-    if not config.startswith("granian"):
-        return start_server(env, 2, *shlex.split(config))
+    server, *args = shlex.split(config)
+    if server == "serve":
+        return start_server(env, 2, *args)
     port = free_port()
-    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-               "--port", str(port), *shlex.split(config)[1:], "wsgi:app"]
+    command = [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}",
+               *args, "wsgi:app"]
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"http://127.0.0.1:{port}"
@@ -124,7 +130,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--configs", nargs="+", default=["--workers 2"])
+    parser.add_argument("--configs", nargs="+", default=["serve", "gunicorn"])
     args = parser.parse_args()
     rows = [["seeds", "server", "GET /feed.rss req/s", "mean latency", "vs nginx", "304 req/s",
              "vs nginx", "GET vs nginx, each round"]]

@@ -33,8 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(resolve(app.config))
     app.json.sort_keys = False
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"]) if (
-        app.config["WEBSUB_HUB"]) else None
+    hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"],
+                      delay=app.config["RELOAD_SECONDS"]) if app.config["WEBSUB_HUB"] else None
     app.extensions["feeds"] = FeedsState(
         corpus=Corpus.from_settings(app.config,
                                     on_change=hub.publish_sections if hub else None),

@@ -1,4 +1,4 @@
-"""Commands: `flask --app wsgi check [DIR]` and `flask --app wsgi export OUTDIR`."""
+"""Commands: `flask --app wsgi check [DIR]`, `export OUTDIR` and `serve`."""
 
 import sys
 from pathlib import Path
@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from .corpus import Corpus
 from .export import ExportError, base_url_for_export, export, site_files
+from .serve import serve_command
 from .snapshot import Snapshot
 
 
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(check_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(serve_command)
 
 
 @click.command("check")

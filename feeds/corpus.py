@@ -72,7 +72,7 @@ class Corpus:
         if self._snapshot is None or not self.reload_seconds:
             with self._lock:
                 if self._snapshot is None or not self.reload_seconds:
-                    self.refresh()
+                    self._refresh_holding_lock()
         return self._snapshot  # type: ignore[return-value]
 
     def snapshot(self) -> Snapshot:
@@ -84,6 +84,11 @@ class Corpus:
 
     def refresh(self) -> None:
         """Scan, re-read what changed, and rebuild the view if anything did or an embargo ended."""
+        with self._lock:
+            self._refresh_holding_lock()
+
+    def _refresh_holding_lock(self) -> None:
+        """refresh(), for a caller that holds the lock."""
         first = self._snapshot is None
         with _gc_paused():
             self._refresh()
@@ -124,7 +129,7 @@ class Corpus:
         with self._lock:
             if self._reloader_pid != os.getpid():
                 if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
-                    self.refresh()
+                    self._refresh_holding_lock()
                 self._reloader_pid = os.getpid()
                 threading.Thread(target=_reload_forever, args=(weakref.ref(self),),
                                  name="seed-reloader", daemon=True).start()
@@ -164,16 +169,24 @@ class Corpus:
         self._unsaved = self._unsaved or bool(to_read)
         return changed
 
-    def save_cache(self) -> None:
-        """Persist the parse results when some are new, at most once a minute.
+    def wants_saving(self) -> bool:
+        """Whether the parse cache is configured and holds less than this process has read."""
+        return self._cache is not None and self._unsaved
+
+    def mark_saved(self) -> None:
+        """Note that the cache holds what this process has read (another process wrote it)."""
+        self._saved_at = time.monotonic()
+        self._unsaved = False
+
+    def save_cache(self, force: bool = False) -> None:
+        """Persist the parse results when some are new, at most once a minute unless forced.
 
         The background scanner calls this, never the first load: a cold start does not wait
-        for the cache to be written.
+        for the cache to be written (`serve` has a child write it at once).
         """
         if self._cache and self._unsaved and (
-                time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
-            self._saved_at = time.monotonic()
-            self._unsaved = False
+                force or time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
+            self.mark_saved()
             with self._lock:  # the entries and the view built from them, as one
                 entries, view = self._entries, (self._site_key, self._site_entry, self._snapshot)
             self._cache.save(((name, key, result) for name, (key, result) in entries.items()),
@@ -198,8 +211,7 @@ def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
         if (corpus := corpus_ref()) is None:
             return
         try:
-            with corpus._lock:
-                corpus.refresh()
+            corpus.refresh()
             corpus.save_cache()
         except Exception:
             log.exception("reloading the seeds failed; the last view is still served")

@@ -56,10 +56,18 @@ def read_many(root: Path, names: list[str],
         return _read_chunk(root, names)
 
 
+_FORK_FORBIDDEN_IN: set[int] = set()
+
+
+def forbid_forking() -> None:
+    """Never fork a reader pool in this process: threads run in it that Python cannot see."""
+    _FORK_FORBIDDEN_IN.add(os.getpid())
+
+
 def _start_method() -> str:
     """fork when nothing else runs in this process (a cold start), else spawn, which is safe."""
     alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
-    return "fork" if alone else "spawn"
+    return "fork" if alone and os.getpid() not in _FORK_FORBIDDEN_IN else "spawn"
 
 
 def _read_chunk(root: Path, names: list[str]) -> list[Result]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from servers import gunicorn
+from servers import serve
 
 from feeds import create_app
 from feeds.corpus import Corpus
@@ -67,8 +67,8 @@ def corpus_snapshot(corpus_dir):
 
 @pytest.fixture(scope="session")
 def corpus_server(corpus_dir):
-    """A real gunicorn (production settings, 2 workers) over the real corpus: its base URL."""
-    with gunicorn({"FEEDS_SEEDS_DIR": str(corpus_dir)}, workers=2) as base:
+    """The real production server (2 workers) over the real corpus: its base URL."""
+    with serve({"FEEDS_SEEDS_DIR": str(corpus_dir)}, workers=2) as base:
         yield base
 
 

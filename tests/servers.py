@@ -1,4 +1,4 @@
-"""Real servers for tests: gunicorn on a free loopback port, stopped when done."""
+"""Real servers for tests: the production server and nginx on loopback, stopped when done."""
 
 import os
 import shutil
@@ -9,6 +9,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from werkzeug.datastructures import Headers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,38 +36,44 @@ def wait_until_up(url: str, seconds: float = 20) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 1, *extra: str):
-    """A gunicorn master serving wsgi:app with FEEDS_* env; yields its base URL."""
-    with gunicorn_process(env, workers, *extra) as (base, _):
+def serve(env: dict[str, str], workers: int = 1, *extra: str):
+    """`flask --app wsgi serve` with FEEDS_* env on a free port; yields its base URL."""
+    with serve_process(env, workers, *extra) as (base, _):
         yield base
 
 
 @contextmanager
-def gunicorn_process(env: dict[str, str], workers: int = 1, *extra: str):
-    """A gunicorn master serving wsgi:app with FEEDS_* env; yields (base URL, master process)."""
+def serve_process(env: dict[str, str], workers: int = 1, *extra: str,
+                  output: Path | None = None):
+    """`flask --app wsgi serve` (the production server) with FEEDS_* env on a free loopback
+    port; yields (base URL, its main process). output, when given, receives its log."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
-               *extra, "wsgi:app"]
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env})
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "serve",
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra]
+    log = output.open("wb") if output else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=log,
+                               stderr=subprocess.STDOUT if output else None)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz")
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=40)
+        if output:
+            log.close()
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
-    """GET url: (status, headers, body), with no exception for 4xx and 5xx."""
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Headers, bytes]:
+    """GET url: (status, headers, body), with no exception for 4xx and 5xx. Header names are
+    case-insensitive, as in HTTP (granian sends them in lowercase)."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, Headers(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
         with error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, Headers(error.headers.items()), error.read()
 
 
 NGINX_MAIN = """

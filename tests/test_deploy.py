@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import article_fields, seed_text
-from servers import deploy_conf, fetch, free_port, gunicorn_process, nginx, wait_until_up
+from servers import deploy_conf, fetch, free_port, nginx, serve_process, wait_until_up
 
 pytestmark = pytest.mark.server
 MAX_AGE, RELOAD = 2, 1
@@ -29,10 +29,11 @@ def stack(public_tmp, corpus_dir):
         seeds.append(folder)
     env = {"FEEDS_BASE_URL": "http://feeds.test", "FEEDS_TRUST_PROXY": "1",
            "FEEDS_MAX_AGE": str(MAX_AGE), "FEEDS_RELOAD_SECONDS": str(RELOAD)}
-    with gunicorn_process({**env, "FEEDS_SEEDS_DIR": str(seeds[0])}, 1, "--access-logfile",
-                          str(public_tmp / "access-0.log")) as (first, first_process), \
-         gunicorn_process({**env, "FEEDS_SEEDS_DIR": str(seeds[1])}, 1, "--access-logfile",
-                          str(public_tmp / "access-1.log")) as (second, second_process):
+    logs = [public_tmp / "access-0.log", public_tmp / "access-1.log"]
+    with serve_process({**env, "FEEDS_SEEDS_DIR": str(seeds[0])}, 1, "--access-log",
+                       output=logs[0]) as (first, first_process), \
+         serve_process({**env, "FEEDS_SEEDS_DIR": str(seeds[1])}, 1, "--access-log",
+                       output=logs[1]) as (second, second_process):
         port = free_port()
         conf = deploy_conf(port, [first, second], public_tmp / "cache")
         assert conf.count(str(public_tmp)) == 1 and f":{port}" in conf
@@ -41,7 +42,7 @@ def stack(public_tmp, corpus_dir):
             wait_until_up(f"{proxy}/healthz")
             yield {"proxy": proxy, "instances": [first, second], "seeds": seeds,
                    "processes": [first_process, second_process],
-                   "logs": [public_tmp / "access-0.log", public_tmp / "access-1.log"]}
+                   "logs": logs}
 
 
 @pytest.mark.parametrize("encoding", ["", "gzip"])

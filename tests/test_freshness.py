@@ -1,5 +1,5 @@
-"""Freshness with 2 gunicorn workers: adds, edits, deletions and embargoes show within seconds,
-and a local WebSub hub is told which feeds changed."""
+"""Freshness with 2 workers of the production server: adds, edits, deletions and embargoes
+show within seconds, and a local WebSub hub is told which feeds changed."""
 
 import shutil
 import threading
@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import feedparser
 import pytest
 from conftest import article_fields, seed_text
-from servers import fetch, free_port, gunicorn
+from servers import fetch, free_port, serve
 
 pytestmark = pytest.mark.server
 RUNS_OF_AGREEMENT = 12
@@ -49,7 +49,7 @@ def live(tmp_path_factory, corpus_dir, hub):
     shutil.copytree(corpus_dir / "_data", seeds / "_data")
     env = {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": "1", "FEEDS_WEBSUB_HUB": hub,
            "FEEDS_BASE_URL": "http://feeds.test"}
-    with gunicorn(env, workers=2) as base:
+    with serve(env, workers=2) as base:
         yield base, seeds
 
 
@@ -131,3 +131,14 @@ def test_hub_is_told_which_feeds_changed(live):
     assert "http://feeds.test/topics/fresh-topic.rss" in named
     assert "http://feeds.test/feed.atom" in named
     assert "http://feeds.test/topics/canvas-apps.rss" not in named
+
+
+def test_each_change_is_pinged_once_not_once_per_worker(live):
+    base, seeds = live
+    url = "https://news.example.com/pinged-once"
+    (seeds / "pinged.md").write_text(seed_text(**article_fields(
+        3, originalUrl=url, topics=["Pinged once"], publishedDateTime="2025-02-01T00:00:00Z")))
+    seconds_until(lambda: served(base, url))
+    time.sleep(4)  # each worker has scanned several times since: a second ping would be in
+    feed = "http://feeds.test/topics/pinged-once.rss"
+    assert sum(feed in ping["hub.url"] for ping in Hub.pings) == 1

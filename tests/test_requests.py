@@ -1,4 +1,4 @@
-"""Hostile requests, to the app and to a real gunicorn: a short 4xx each, never a 5xx."""
+"""Hostile requests, to the app and to the real production server: a short 4xx each, never a 5xx."""
 
 import socket
 import time

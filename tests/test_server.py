@@ -1,4 +1,4 @@
-"""A real gunicorn over the real corpus, read by feedparser over HTTP."""
+"""The real production server over the real corpus, read by feedparser over HTTP."""
 
 import json
 import time
@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import oracle_listing
 from lxml import etree
-from servers import fetch, gunicorn
+from servers import fetch, serve
 
 pytestmark = pytest.mark.server
 
@@ -71,7 +71,7 @@ def test_two_workers_serve_identical_bytes_and_etags(corpus_server):
 
 def test_base_url_defeats_a_forged_host(corpus_dir):
     env = {"FEEDS_SEEDS_DIR": str(corpus_dir), "FEEDS_BASE_URL": "https://feeds.example.org"}
-    with gunicorn(env) as base:
+    with serve(env) as base:
         for path in ["/feed.rss", "/feed.atom", "/feed.json", "/opml.xml", "/"]:
             status, _, body = fetch(base + path, {"Host": "evil.example"})
             assert status == 200
