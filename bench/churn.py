@@ -1,8 +1,8 @@
 """Load with churn: poll every feed while seeds are added, edited, half-written and deleted.
 
-Starts gunicorn (2 workers, FEEDS_RELOAD_SECONDS=1) over a copy of the real corpus, runs
-CLIENTS polling threads and one churn thread for SECONDS, then reports the answers by status,
-the 5xx count, and whether any worker died. Bounded in time; loopback only.
+Starts `flask --app wsgi serve` (2 workers, FEEDS_RELOAD_SECONDS=1) over a copy of the real
+corpus, runs CLIENTS polling threads and one churn thread for SECONDS, then reports the
+answers by status, the 5xx count, and whether any worker died. Bounded in time; loopback only.
 
     .venv/bin/python bench/churn.py [--seconds 30] [--clients 8]
 """
@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from servers import gunicorn_process  # noqa: E402
+from servers import serve_process  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "powerapps"
 PATHS = ["/feed.rss", "/feed.atom", "/feed.json", "/topics/canvas-apps.rss",
@@ -90,7 +90,7 @@ def main() -> None:
         shutil.copytree(CORPUS / "_news", seeds / "_news")
         shutil.copytree(CORPUS / "_data", seeds / "_data")
         env = {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": "1"}
-        with gunicorn_process(env, 2) as (base, master_process):
+        with serve_process(env, 2) as (base, master_process):
             master = master_process.pid
             before = worker_pids(master)
             deadline = time.monotonic() + 30

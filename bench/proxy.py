@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from common import corpus, free_port, seconds_until_200, table
-from servers import deploy_conf, gunicorn_process, nginx
+from servers import deploy_conf, nginx, serve_process
 from throughput import wrk
 
 
@@ -28,7 +28,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
         folder.chmod(0o755)
-        instances = [stack.enter_context(gunicorn_process(env, 1))[0] for _ in range(2)]
+        instances = [stack.enter_context(serve_process(env, 1))[0] for _ in range(2)]
         proxy_port, static_port = free_port(), free_port()
         with urllib.request.urlopen(instances[0] + "/feed.rss") as response:
             body = response.read()

@@ -53,7 +53,7 @@ def measure(server: str, requests: int, timeout: float) -> list[list[str]]:
                     trickling) else {"cut": 0}
                 if idle:
                     stack.enter_context(idle_connections(base, idle))
-                time.sleep(2)
+                time.sleep(6)  # past the header timeout: trickling connections are cut
                 answered, failed = latencies(f"{base}/feed.rss", requests, timeout)
             median = f"{statistics.median(answered) * 1000:.1f}" if answered else "-"
             worst = f"{max(answered) * 1000:.1f}" if answered else "-"

@@ -3,7 +3,6 @@
 import gc
 import logging
 import os
-import stat
 import threading
 import time
 import weakref
@@ -15,7 +14,7 @@ from typing import Any
 
 from .model import SeedError
 from .parsecache import ParseCache, Result, StatKey, read_many
-from .seeds import SEED_SUFFIXES
+from .scan import seed_files, seed_files_beside
 from .sitedata import SiteData, SiteEntry, read_site_data
 from .snapshot import Snapshot, build_snapshot, changed_sections
 
@@ -49,6 +48,7 @@ class Corpus:
         self._on_change = on_change
         self._log_invalid = log_invalid
         self._cache = ParseCache(cache_dir, self.seeds_dir) if cache_dir else None
+        self._cache_read = False
         self._saved_at = float("-inf")
         self._unsaved = False
         self._reloader_pid: int | None = None
@@ -144,12 +144,16 @@ class Corpus:
 
     def _scan_seeds(self) -> bool:
         """Stat every seed file, read new and changed ones; True when anything changed."""
-        if not self._entries and self._cache:
-            self._entries, self._saved_view = self._cache.load()
+        if self._cache and not self._cache_read:  # a start: read the cache while a child walks
+            self._cache_read = True
+            found, (self._entries, self._saved_view) = seed_files_beside(self.seeds_dir,
+                                                                         self._cache.load)
+        else:
+            found = seed_files(self.seeds_dir)
         previous = self._entries
         entries: dict[str, tuple[StatKey, Result]] = {}
         to_read: list[tuple[str, StatKey]] = []
-        for name, key_or_error in _seed_files(self.seeds_dir):
+        for name, key_or_error in found.items():
             if isinstance(key_or_error, SeedError):
                 entries[name] = ((0, 0), key_or_error)
             elif name in previous and previous[name][0] == key_or_error:
@@ -216,42 +220,6 @@ def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
         except Exception:
             log.exception("reloading the seeds failed; the last view is still served")
         del corpus
-
-
-def _seed_files(root: Path) -> Iterator[tuple[str, StatKey | SeedError]]:
-    """Each seed file under root as (relative name, (size, mtime_ns)) or a SeedError."""
-    yield from _walk(root, str(root), "")
-
-
-def _walk(root: Path, folder: str, prefix: str) -> Iterator[tuple[str, StatKey | SeedError]]:
-    """The seeds in folder and below it; links to folders are not followed."""
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        name = prefix + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            if prefix or entry.name != "_data":
-                yield from _walk(root, entry.path, name + "/")
-        elif entry.name.lower().endswith(SEED_SUFFIXES):
-            yield name, _stat_key(entry, root, name)
-
-
-def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
-    """The (size, mtime_ns) of a seed file, refusing links that leave the seeds folder."""
-    try:
-        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-            return SeedError(name, "is a symlink to a file outside the seeds folder; not followed")
-        status = entry.stat()
-    except (OSError, RuntimeError) as error:
-        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}")
-    if not stat.S_ISREG(status.st_mode):
-        return SeedError(name, "is not a regular file")
-    return status.st_size, status.st_mtime_ns
 
 
 def _site_data_key(data_dir: Path) -> tuple:

@@ -5,7 +5,6 @@ import logging
 import os
 import pickle
 import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -13,7 +12,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .forking import may_fork
 from .model import Article, SeedError
+from .scan import StatKey
 from .seeds import read_seed
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 # Bump when parsing or the model changes: older cache files are then ignored.
 CACHE_VERSION = 4
 PARALLEL_FROM = 2000
-StatKey = tuple[int, int]
 Result = Article | SeedError
 
 
@@ -56,18 +56,9 @@ def read_many(root: Path, names: list[str],
         return _read_chunk(root, names)
 
 
-_FORK_FORBIDDEN_IN: set[int] = set()
-
-
-def forbid_forking() -> None:
-    """Never fork a reader pool in this process: threads run in it that Python cannot see."""
-    _FORK_FORBIDDEN_IN.add(os.getpid())
-
-
 def _start_method() -> str:
     """fork when nothing else runs in this process (a cold start), else spawn, which is safe."""
-    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
-    return "fork" if alone and os.getpid() not in _FORK_FORBIDDEN_IN else "spawn"
+    return "fork" if may_fork() else "spawn"
 
 
 def _read_chunk(root: Path, names: list[str]) -> list[Result]:

@@ -21,7 +21,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 from .corpus import Corpus
-from .parsecache import forbid_forking
+from .forking import forbid_forking
 
 log = logging.getLogger(__name__)
 

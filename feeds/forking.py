@@ -1,0 +1,18 @@
+"""When this process may fork helpers: only while no thread runs that Python cannot see."""
+
+import os
+import threading
+
+_FORBIDDEN_IN: set[int] = set()
+
+
+def forbid_forking() -> None:
+    """Never fork in this process from now on: threads run in it that Python cannot see
+    (granian's runtime in a worker), and a child would inherit their locks held."""
+    _FORBIDDEN_IN.add(os.getpid())
+
+
+def may_fork() -> bool:
+    """Whether forking is safe here: the main thread, alone, in a process that allows it."""
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    return alone and os.getpid() not in _FORBIDDEN_IN

@@ -1,0 +1,107 @@
+"""The seeds folder walked: every seed file with its (size, mtime_ns), or why it is skipped."""
+
+import marshal
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .forking import may_fork
+from .model import SeedError
+from .seeds import SEED_SUFFIXES
+
+StatKey = tuple[int, int]
+Found = dict[str, StatKey | SeedError]
+T = TypeVar("T")
+# Deeper folders are reported, not read: a walk that cannot be led on for ever.
+MAX_DEPTH = 32
+
+
+def seed_files(root: Path) -> Found:
+    """Each seed file under root by relative name: its stat key, or a SeedError.
+
+    Iterative, so no depth of folders can overflow the stack; links to folders are never
+    followed, so no loop is possible; hidden entries and the top-level `_data` are skipped.
+    """
+    found: Found = {}
+    pending = [(str(root), "", 0)]
+    while pending:
+        folder, prefix, depth = pending.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or name != "_data":
+                    _descend(found, pending, entry.path, prefix + name + "/", depth + 1)
+            elif name.lower().endswith(SEED_SUFFIXES):
+                found[prefix + name] = _stat_key(entry, root, prefix + name)
+    return found
+
+
+def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> None:
+    """Queue a folder for the walk, or report it when it is too deep."""
+    if depth > MAX_DEPTH:
+        found[name] = SeedError(name, f"is a folder nested deeper than {MAX_DEPTH} levels; "
+                                      "its seeds are not read")
+    else:
+        pending.append((path, name, depth))
+
+
+def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
+    """The (size, mtime_ns) of a seed file, refusing links that leave the seeds folder."""
+    try:
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+            return SeedError(name, "is a symlink to a file outside the seeds folder; not followed")
+        status = entry.stat()
+    except (OSError, RuntimeError) as error:
+        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}")
+    if not stat.S_ISREG(status.st_mode):
+        return SeedError(name, "is not a regular file")
+    return status.st_size, status.st_mtime_ns
+
+
+def seed_files_beside(root: Path, work: Callable[[], T]) -> tuple[Found, T]:
+    """(seed_files(root), work()), the walk in a forked child while this process works, on
+    the two cores that a restart from the parse cache can use; one after the other where
+    forking is not safe."""
+    if not may_fork():
+        return seed_files(root), work()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: walk, send the result, exit without any clean-up of the parent's
+        os.close(reader)
+        try:
+            with os.fdopen(writer, "wb") as pipe:
+                pipe.write(marshal.dumps(_plain(seed_files(root))))
+        finally:
+            os._exit(0)
+    os.close(writer)
+    try:
+        done = work()
+    finally:
+        with os.fdopen(reader, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+    try:
+        return _from_plain(marshal.loads(data)), done
+    except (EOFError, ValueError, TypeError):  # the child died: walk here instead
+        return seed_files(root), done
+
+
+def _plain(found: Found) -> dict[str, tuple]:
+    """found as marshal-able values: (size, mtime) or (reason,)."""
+    return {name: (key.reason,) if isinstance(key, SeedError) else key
+            for name, key in found.items()}
+
+
+def _from_plain(plain: dict[str, tuple]) -> Found:
+    """The inverse of _plain."""
+    return {name: SeedError(name, value[0]) if len(value) == 1 else value
+            for name, value in plain.items()}
