@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, errors, views
 from .corpus import Corpus
 from .documents import DocumentCache
 from .fastpath import FastPath
+from .proxy import TrustedProxy
 from .settings import resolve
 from .websub import HubNotifier
 
@@ -33,8 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(resolve(app.config))
     app.json.sort_keys = False
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = HubNotifier(app.config["WEBSUB_HUB"], app.config["BASE_URL"],
-                      delay=app.config["RELOAD_SECONDS"]) if app.config["WEBSUB_HUB"] else None
+    hub = _hub(app.config)  # type: ignore[arg-type]
     app.extensions["feeds"] = FeedsState(
         corpus=Corpus.from_settings(app.config,
                                     on_change=hub.publish_sections if hub else None),
@@ -42,13 +41,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hub=hub,
     )
     if app.config["RELOAD_SECONDS"]:
-        app.wsgi_app = FastPath(app.wsgi_app, app.extensions["feeds"].corpus,
+        state = app.extensions["feeds"]
+        app.wsgi_app = FastPath(app.wsgi_app, state.corpus, state.documents,
                                 app.config["MAX_AGE"])
     if app.config["TRUST_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+        app.wsgi_app = TrustedProxy(app.wsgi_app)
     app.register_blueprint(views.bp)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return app
+
+
+
+def _hub(config: dict[str, Any]) -> HubNotifier | None:
+    """The WebSub notifier, when a hub is configured. Feed URLs never come from requests (a
+    forged Host would reach the hub), so without BASE_URL no hub is advertised or pinged."""
+    if config["WEBSUB_HUB"] and not config["BASE_URL"]:
+        logging.getLogger(__name__).warning(
+            "FEEDS_WEBSUB_HUB is set but FEEDS_BASE_URL is not: no hub is advertised or pinged")
+        config["WEBSUB_HUB"] = ""
+    if not config["WEBSUB_HUB"]:
+        return None
+    return HubNotifier(config["WEBSUB_HUB"], config["BASE_URL"], delay=config["RELOAD_SECONDS"])

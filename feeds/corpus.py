@@ -37,6 +37,7 @@ class Corpus:
         self.seeds_dir = Path(seeds_dir).resolve()
         self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
+        self.last_error: str | None = None
         self._scanned_monotonic = float("-inf")
         self._site_entry = SiteEntry(name=title, description=description)
         self._entries: dict[str, tuple[StatKey, Result]] = {}
@@ -88,16 +89,29 @@ class Corpus:
             self._refresh_holding_lock()
 
     def _refresh_holding_lock(self) -> None:
-        """refresh(), for a caller that holds the lock."""
+        """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
+        last good view (or an empty one, at first) and is reported in `last_error`."""
         first = self._snapshot is None
         with _gc_paused():
-            self._refresh()
+            try:
+                self._refresh()
+            except OSError as error:
+                self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first:  # the loaded articles live on: spare them this and every later collection
                 gc.freeze()
 
+    def failed(self, reason: str) -> None:
+        """Note that a reload failed: logged once per reason; the last good view stays."""
+        if reason != self.last_error:
+            log.error("reloading the seeds failed (%s); the last good view is still served",
+                      reason)
+        self.last_error = reason
+        if self._snapshot is None:
+            self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
+
     def _refresh(self) -> None:
         """refresh(), with the collector paused: reading creates many objects and frees few."""
-        self.scanned_at = _now()
+        started = _now()
         seeds_changed = self._scan_seeds()
         changed = self._scan_site_data() or seeds_changed
         self._scanned_monotonic = time.monotonic()
@@ -111,6 +125,7 @@ class Corpus:
             if previous is not None and self._on_change:
                 self._on_change(changed_sections(previous, self._snapshot))
         self._saved_view = None
+        self.scanned_at, self.last_error = started, None  # only a scan that succeeded
 
     def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
         """The view saved in the parse cache, if the same site data and names make it and no
@@ -217,8 +232,9 @@ def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
         try:
             corpus.refresh()
             corpus.save_cache()
-        except Exception:
+        except Exception as error:
             log.exception("reloading the seeds failed; the last view is still served")
+            corpus.failed(f"{type(error).__name__}: {error}"[:300])
         del corpus
 
 

@@ -67,6 +67,15 @@ class DocumentCache:
             self._store(key, _Slot(signature, document))
         return document
 
+    def peek(self, key: Hashable) -> Document | None:
+        """The document cached under key, if it is still there (and now most recently used)."""
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                return None
+            self._slots.move_to_end(key)
+            return slot.document
+
     def _store(self, key: Hashable, slot: _Slot) -> None:
         """Keep slot under key, evicting the least recently used past the budget."""
         old = self._slots.pop(key, None)

@@ -9,6 +9,7 @@ new one, never half of each. When nothing changed, nothing is written at all.
 import hashlib
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,34 +57,42 @@ def site_files(snapshot: Snapshot, base_url: str) -> dict[str, bytes]:
 
 
 def export(outdir: Path, files: dict[str, bytes]) -> ExportReport:
-    """Make OUTDIR hold exactly files, rewriting only what changed, in one atomic step."""
-    current = _current_version(outdir)
+    """Make OUTDIR hold exactly files, rewriting only what changed, in one atomic step.
+
+    Only what it made is touched: the versions folder must be a real folder of this user's
+    that nobody else may write, no link inside it is followed, and files are created anew.
+    """
+    versions = outdir.parent / f".{outdir.name}.versions"
+    current = _current_version(outdir, versions)
     if current is not None and _holds_exactly(current, files):
         return ExportReport(len(files), 0, 0, None)
-    versions = outdir.parent / f".{outdir.name}.versions"
+    _own_folder(versions)
     version = versions / _digest(files)
-    shutil.rmtree(version, ignore_errors=True)
+    if os.path.lexists(version):
+        _remove_version(version)
     written = linked = 0
     for path, body in sorted(files.items()):
         target = version / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        previous = current / path if current is not None else None
-        if previous is not None and previous.is_file() and previous.read_bytes() == body:
-            os.link(previous, target)
+        _make_folders(version, target.parent)
+        if current is not None and _same_regular_file(current / path, body):
+            os.link(current / path, target, follow_symlinks=False)
             linked += 1
         else:
-            target.write_bytes(body)
+            _write_new(target, body)
             written += 1
-    _make_readable(versions)
     _swap_symlink(outdir, version)
-    _remove_old_versions(versions, keep={version, current})
+    _remove_old_versions(versions, keep={version.name, current.name if current else None})
     return ExportReport(len(files), written, linked, version)
 
 
-def _current_version(outdir: Path) -> Path | None:
+def _current_version(outdir: Path, versions: Path) -> Path | None:
     """The version OUTDIR points at; None for a new OUTDIR; ExportError for a foreign one."""
     if outdir.is_symlink():
-        return outdir.resolve()
+        target = Path(os.readlink(outdir))
+        if target.parent != Path(versions.name) or not (versions / target.name).is_dir():
+            raise ExportError(f"{outdir} is a link to {target}, not to a version of an export "
+                              f"in {versions}; remove it or choose another folder")
+        return versions / target.name
     if not outdir.exists():
         return None
     if outdir.is_dir() and not any(outdir.iterdir()):
@@ -93,11 +102,57 @@ def _current_version(outdir: Path) -> Path | None:
                       "remove it or choose another folder")
 
 
+def _own_folder(folder: Path) -> None:
+    """Make folder if missing; ExportError unless it is a real folder, this user's, that only
+    this user may write."""
+    if not os.path.lexists(folder):
+        folder.mkdir(mode=0o755)
+    status = os.lstat(folder)
+    if not stat.S_ISDIR(status.st_mode):
+        raise ExportError(f"{folder} is not a folder (a link?); remove it and export again")
+    if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+        raise ExportError(f"{folder} belongs to another user or others may write it; "
+                          "remove it and export again")
+    os.chmod(folder, 0o755)
+
+
+def _make_folders(version: Path, folder: Path) -> None:
+    """Create folder and its parents up to version, 755, refusing anything in the way."""
+    for parent in [*reversed(folder.relative_to(version).parents), folder.relative_to(version)]:
+        path = version / parent
+        if not os.path.lexists(path):
+            path.mkdir(mode=0o755)
+            os.chmod(path, 0o755)
+        elif not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise ExportError(f"{path} is in the way of the export")
+
+
+def _same_regular_file(path: Path, body: bytes) -> bool:
+    """Whether path is a regular file (not a link) holding body."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(status.st_mode) or status.st_size != len(body):
+        return False
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read() == body
+
+
+def _write_new(target: Path, body: bytes) -> None:
+    """Create target (never through a link, never over a file) with mode 644 and body."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(descriptor, "wb") as file:
+        os.fchmod(file.fileno(), 0o644)
+        file.write(body)
+
+
 def _holds_exactly(folder: Path, files: dict[str, bytes]) -> bool:
     """Whether folder holds these files and no others, byte for byte."""
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     return present == set(files) and all(
-        (folder / path).read_bytes() == body for path, body in files.items())
+        _same_regular_file(folder / path, body) for path, body in files.items())
 
 
 def _digest(files: dict[str, bytes]) -> str:
@@ -108,27 +163,29 @@ def _digest(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _make_readable(folder: Path) -> None:
-    """Folders 755 and files 644, for a web server running as another user."""
-    for root, _dirs, files in os.walk(folder):
-        os.chmod(root, 0o755)
-        for name in files:
-            os.chmod(Path(root, name), 0o644)
-
-
 def _swap_symlink(outdir: Path, version: Path) -> None:
-    """Point outdir at version in one rename."""
+    """Point outdir at version (relatively, inside the versions folder) in one rename."""
     temporary = outdir.parent / f".{outdir.name}.swap-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(os.path.relpath(version, outdir.parent))
+    if os.path.lexists(temporary):
+        temporary.unlink()
+    temporary.symlink_to(Path(version.parent.name) / version.name)
     os.replace(temporary, outdir)
 
 
-def _remove_old_versions(versions: Path, keep: set[Path | None]) -> None:
-    """Delete versions but the new one and the one just replaced (a reader may still be in it)."""
+def _remove_old_versions(versions: Path, keep: set[str | None]) -> None:
+    """Delete the versions but the new one and the one just replaced (a reader may still be in
+    it); anything there that is not a version folder is left alone."""
     for old in versions.iterdir():
-        if old not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+        if old.name not in keep and len(old.name) == 16:
+            _remove_version(old)
+
+
+def _remove_version(version: Path) -> None:
+    """Delete a version folder (never what a link inside it points to)."""
+    if os.path.islink(version) or not version.is_dir():
+        version.unlink()
+    else:
+        shutil.rmtree(version)
 
 
 def base_url_for_export(option: str | None) -> str:

@@ -1,45 +1,53 @@
 """A WSGI fast path: a repeat GET or HEAD whose answer is already known skips Flask entirely.
 
-The Flask view that answers a request remembers (in the WSGI environ) the document it sent;
-this middleware then keys that document by everything the answer depends on (path, query,
-host, scheme, prefix, Accept-Encoding) and serves the next such request itself, for as long as
-the snapshot the view saw is still the current one. Conditional GET, gzip and the headers come
-from `responses.answer`, as in the view, so both paths answer alike.
+The Flask view that answers a request remembers (in the WSGI environ) which cached document
+it sent; this middleware then keys that by everything the answer depends on (path, the
+`limit` and `page` parameters, host, scheme, prefix, Accept-Encoding) and serves the next
+such request itself, for as long as the snapshot the view saw is still the current one and
+the document is still in the document cache. It holds no document of its own: what it keeps
+is small and bounded, whatever requests arrive. Conditional GET, gzip and the headers come
+from `responses.answer`, as in the view.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from .corpus import Corpus
-from .documents import Document
+from .documents import DocumentCache
 from .responses import answer, max_age_until
 from .snapshot import Snapshot
 
 _ENVIRON_KEY = "feeds.document"
-_REQUEST_KEYS = ("PATH_INFO", "QUERY_STRING", "HTTP_HOST", "HTTP_ACCEPT_ENCODING",
-                 "wsgi.url_scheme", "SCRIPT_NAME", "SERVER_NAME", "SERVER_PORT")
+_QUERY_NAMES = ("limit", "page")  # the only parameters an answer depends on
+_MAX_KEY_TEXT = 512  # requests with longer paths, queries or headers are not remembered
 
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    """A document as sent for one kind of request, and the snapshot it was true for."""
+    """Which cached document answered one kind of request, and for which snapshot."""
 
-    document: Document
+    document_key: Hashable
+    etag: str
     use_gzip: bool
     snapshot: Snapshot
+    section: tuple[str, str]
 
 
-def remember(environ: dict, document: Document, use_gzip: bool, snapshot: Snapshot) -> None:
-    """Note, for the fast path, which document answered this request."""
-    environ[_ENVIRON_KEY] = _Known(document, use_gzip, snapshot)
+def remember(environ: dict, document_key: Hashable, etag: str, use_gzip: bool,
+             snapshot: Snapshot, section: tuple[str, str]) -> None:
+    """Note, for the fast path, which cached document answered this request."""
+    environ[_ENVIRON_KEY] = _Known(document_key, etag, use_gzip, snapshot, section)
 
 
 class FastPath:
     """Wraps the Flask WSGI app; answers known requests without it."""
 
-    def __init__(self, app: Callable, corpus: Corpus, max_age: int, max_entries: int = 4096):
+    def __init__(self, app: Callable, corpus: Corpus, documents: DocumentCache, max_age: int,
+                 max_entries: int = 4096):
         self.app = app
         self.corpus = corpus
+        self.documents = documents
         self.max_age = max_age
         self.max_entries = max_entries
         self._known: dict[tuple, _Known] = {}
@@ -48,17 +56,31 @@ class FastPath:
         method = environ["REQUEST_METHOD"]
         if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
-        key = tuple(environ.get(name) for name in _REQUEST_KEYS)
-        known = self._known.get(key)
+        key = self._key(environ)
+        known = self._known.get(key) if key is not None else None
         if known is not None and known.snapshot is self.corpus.current:
-            status, headers, body = answer(known.document, known.use_gzip,
-                                           max_age_until(known.snapshot, self.max_age), environ)
-            start_response(status, headers)
-            return [body] if method == "GET" else []
+            document = self.documents.peek(known.document_key)
+            if document is not None and document.etag == known.etag:
+                max_age = max_age_until(known.snapshot, self.max_age, known.section)
+                status, headers, body = answer(document, known.use_gzip, max_age, environ)
+                start_response(status, headers)
+                return [body] if method == "GET" else []
         result = self.app(environ, start_response)
         known = environ.get(_ENVIRON_KEY)
-        if known is not None:
+        if known is not None and key is not None:
             if len(self._known) >= self.max_entries:
                 self._known.clear()
             self._known[key] = known
         return result
+
+    def _key(self, environ: dict) -> tuple | None:
+        """What the answer depends on, or None for a request not worth remembering."""
+        query = environ.get("QUERY_STRING", "")
+        texts = (environ.get("PATH_INFO", ""), query, environ.get("HTTP_ACCEPT_ENCODING", ""),
+                 environ.get("HTTP_HOST", ""))
+        if sum(len(text) for text in texts) > _MAX_KEY_TEXT:
+            return None
+        params = tuple(sorted(pair for pair in parse_qsl(query, keep_blank_values=True)
+                              if pair[0] in _QUERY_NAMES)) if query else ()
+        return (texts[0], params, texts[2], texts[3], environ.get("wsgi.url_scheme"),
+                environ.get("SCRIPT_NAME", ""))

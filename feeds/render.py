@@ -184,9 +184,10 @@ def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
     entry.content(content_html(article), type="html")
     entry.published(article.published_at)
     entry.updated(article.updated_at)
-    for topic in article.topics:
-        entry.category(term=topic.slug, label=topic.name,
-                       scheme=absolute(doc.base_url, f"/{TOPICS}/"))
+    if article.topics:  # in one call: feedgen rebuilds its whole list on every call
+        scheme = absolute(doc.base_url, f"/{TOPICS}/")
+        entry.category([{"term": topic.slug, "label": topic.name, "scheme": scheme}
+                        for topic in article.topics])
     if provider := article.provider:
         entry.author(name=provider.name)
         if doc.fmt == "rss":

@@ -14,11 +14,13 @@ def wants_gzip(accept_encoding: str | None) -> bool:
     return bool(accept_encoding) and parse_accept_header(accept_encoding, Accept)["gzip"] > 0
 
 
-def max_age_until(snapshot: Snapshot, max_age: int) -> int:
-    """max_age, cut short so that no cached response outlives the next embargo."""
-    if snapshot.expires_at is None:
+def max_age_until(snapshot: Snapshot, max_age: int, section: tuple[str, str]) -> int:
+    """max_age, cut short so that no cached response of section outlives the next embargo
+    that ends in it; other sections' answers give no embargo away."""
+    moment = snapshot.embargoes.get(section)
+    if moment is None:
         return max_age
-    remaining = (snapshot.expires_at - datetime.now(UTC)).total_seconds()
+    remaining = (moment - datetime.now(UTC)).total_seconds()
     return max(0, min(max_age, int(remaining)))
 
 

@@ -23,17 +23,13 @@ def seed_files(root: Path) -> Found:
 
     Iterative, so no depth of folders can overflow the stack; links to folders are never
     followed, so no loop is possible; hidden entries and the top-level `_data` are skipped.
+    OSError when root itself cannot be listed: a folder gone missing is not an empty one.
     """
     found: Found = {}
     pending = [(str(root), "", 0)]
     while pending:
         folder, prefix, depth = pending.pop()
-        try:
-            with os.scandir(folder) as scan:
-                entries = list(scan)
-        except OSError:
-            continue
-        for entry in entries:
+        for entry in _listing(folder, required=not prefix):
             name = entry.name
             if name.startswith("."):
                 continue
@@ -43,6 +39,17 @@ def seed_files(root: Path) -> Found:
             elif name.lower().endswith(SEED_SUFFIXES):
                 found[prefix + name] = _stat_key(entry, root, prefix + name)
     return found
+
+
+def _listing(folder: str, required: bool) -> list[os.DirEntry]:
+    """The entries of folder; none when it cannot be listed, unless it is required."""
+    try:
+        with os.scandir(folder) as scan:
+            return list(scan)
+    except OSError:
+        if required:
+            raise
+        return []
 
 
 def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> None:

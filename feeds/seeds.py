@@ -28,6 +28,7 @@ MAX_SLUG = 200
 T = TypeVar("T")
 MAX_IMAGES = 10
 MAX_RELATED = 20
+MAX_TOPICS = 20
 
 
 class _Invalid(Exception):
@@ -211,7 +212,7 @@ def _provider(raw: Any) -> Provider | None:
 
 
 def _topics(raw: Any) -> tuple[Topic, ...]:
-    """Topic names, one per slug, in the seed's order."""
+    """Topic names, one per slug, in the seed's order; the first MAX_TOPICS of them."""
     topics: dict[str, Topic] = {}
     for value in _list(raw, "topics"):
         if not isinstance(value, str):
@@ -222,6 +223,8 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
             raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
         if slug and slug not in topics:
             topics[slug] = Topic(slug=slug, name=name)
+            if len(topics) == MAX_TOPICS:
+                break
     return _shared(tuple(topics.values()))
 
 

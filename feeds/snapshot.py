@@ -37,6 +37,7 @@ class Snapshot:
     unpublished: int
     loaded_at: datetime
     expires_at: datetime | None
+    embargoes: dict[tuple[str, str], datetime]  # the next embargo to end, by (kind, slug)
 
     def section(self, kind: str, slug: str = "") -> Section | None:
         """The section of that kind and slug, or None."""
@@ -57,8 +58,8 @@ def build_snapshot(results: list[Article | SeedError], site_data: SiteData,
     articles = [result for result in results if isinstance(result, Article)]
     invalid = tuple(sorted((r for r in results if isinstance(r, SeedError)), key=lambda e: e.path))
     listed = _newest_first(_distinct(a for a in articles if a.is_listed(now)))
-    embargoes = [a.published_at for a in articles if a.is_embargoed(now)]
-    published = sum(1 for a in articles if a.published and not a.deleted)
+    embargoed = [a for a in articles if a.is_embargoed(now)]
+    published = sum(1 for a in articles if a.is_listed(now))  # an embargo is not published yet
     return Snapshot(
         site=Section(ALL, "", site.name, site.description, "", tuple(listed)),
         topics=_topic_sections(listed, site_data.topics),
@@ -68,8 +69,22 @@ def build_snapshot(results: list[Article | SeedError], site_data: SiteData,
         published=published,
         unpublished=len(articles) - published,
         loaded_at=now,
-        expires_at=min(embargoes, default=None),
+        expires_at=min((a.published_at for a in embargoed), default=None),
+        embargoes=_embargoes(embargoed),
     )
+
+
+def _embargoes(embargoed: list[Article]) -> dict[tuple[str, str], datetime]:
+    """The earliest embargo by (kind, slug) of each section an embargoed article will join."""
+    ends: dict[tuple[str, str], datetime] = {}
+    for article in embargoed:
+        sections = [(ALL, ""), *((TOPICS, topic.slug) for topic in article.topics)]
+        if article.provider:
+            sections.append((PROVIDERS, article.provider.slug))
+        for section in sections:
+            if section not in ends or article.published_at < ends[section]:
+                ends[section] = article.published_at
+    return ends
 
 
 def _distinct(articles: Iterable[Article]) -> list[Article]:

@@ -43,10 +43,16 @@ def slugify(name: str) -> str:
     return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
 
 
+# A slug may not end like a feed's URL, or /providers/<slug>.rss would mean two things.
+_FORMAT_ENDING = re.compile(r"\.(rss|atom|json)$")
+
+
 def domain_slug(domain: str) -> str:
-    """A provider slug from a domain: lowercase letters, digits, dots and dashes."""
+    """A provider slug from a domain: lowercase letters, digits, dots and dashes, never
+    ending in `.rss`, `.atom` or `.json` (`example.com.rss` -> `example.com-rss`)."""
     slug = _NOT_DOMAIN.sub("-", domain.lower())
-    return re.sub(r"\.{2,}", ".", slug).strip(".-")
+    slug = re.sub(r"\.{2,}", ".", slug).strip(".-")
+    return _FORMAT_ENDING.sub(r"-\1", slug)
 
 
 def http_url(value: object) -> str | None:

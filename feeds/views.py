@@ -1,6 +1,7 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
 import re
+from collections.abc import Hashable
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
@@ -36,22 +37,15 @@ def refuse_odd_host() -> None:
         abort(400, "The Host header must be a host name, with an optional port.")
 
 
-@bp.before_app_request
-def remember_root_for_the_hub() -> None:
-    """Without BASE_URL, WebSub pings name feeds at the root requests arrive at."""
-    hub = _state().hub
-    if hub is not None and not current_app.config["BASE_URL"]:
-        hub.seen(request.root_url.rstrip("/"))
-
-
 @bp.get("/")
 def index() -> Response:
     """The HTML index of every feed."""
     snapshot = _state().corpus.snapshot()
     base = _base_url()
-    document = _state().documents.get(("index", base), snapshot.loaded_at,
+    key = ("index", base)
+    document = _state().documents.get(key, snapshot.loaded_at,
                                       lambda: index_document(snapshot, base))
-    return _send(document, snapshot)
+    return _send(key, document, snapshot, (ALL, ""))
 
 
 @bp.get(f"/feed.{_FMT}")
@@ -74,9 +68,9 @@ def section_page(kind: str, slug: str) -> Response:
     base = _base_url()
     latest = section.articles[:current_app.config["LIMIT"]]
     signature = (latest, len(section.articles), section.name, section.description, section.logo)
-    document = _state().documents.get(("page", kind, section.slug, base), signature,
-                                      lambda: section_document(section, base))
-    return _send(document, snapshot)
+    key = ("page", kind, section.slug, base)
+    document = _state().documents.get(key, signature, lambda: section_document(section, base))
+    return _send(key, document, snapshot, (kind, section.slug))
 
 
 @bp.get("/opml.xml")
@@ -84,18 +78,22 @@ def opml() -> Response:
     """The OPML subscription list."""
     snapshot = _state().corpus.snapshot()
     base = _base_url()
-    document = _state().documents.get(("opml", base), snapshot.loaded_at,
+    key = ("opml", base)
+    document = _state().documents.get(key, snapshot.loaded_at,
                                       lambda: opml_document(snapshot, base))
-    return _send(document, snapshot)
+    return _send(key, document, snapshot, (ALL, ""))
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Counts and the time of the last reload, never cached."""
+    """Counts and the time of the last successful reload, never cached; a 503 naming the
+    error while reloads fail."""
     corpus = _state().corpus
     snapshot = corpus.snapshot()
+    failure = {"error": corpus.last_error} if corpus.last_error else {}
     response = current_app.json.response({
-        "status": "ok",
+        "status": "error" if failure else "ok",
+        **failure,
         "seeds": snapshot.seeds,
         "published": snapshot.published,
         "unpublished": snapshot.unpublished,
@@ -106,6 +104,8 @@ def healthz() -> Response:
         "last_reload": corpus.scanned_at.isoformat(timespec="seconds"),
     })
     response.cache_control.no_store = True
+    if failure:  # the feeds still serve the last good view; monitoring should know
+        response.status_code = 503
     return response
 
 
@@ -119,7 +119,7 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
         abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
     key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url)
     document = _state().documents.get(key, doc.signature, lambda: feed_document(doc))
-    return _send(document, snapshot)
+    return _send(key, document, snapshot, (kind, section.slug))
 
 
 def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
@@ -163,12 +163,14 @@ def _whole_param(name: str, highest: int) -> int | None:
     return number
 
 
-def _send(document: Document, snapshot: Snapshot) -> Response:
-    """The document with validators, caching headers and gzip; 304 when the client has it."""
+def _send(key: Hashable, document: Document, snapshot: Snapshot,
+          section: tuple[str, str]) -> Response:
+    """The document (cached under key) with validators, caching headers and gzip; 304 when the
+    client has it. No cache outlives an embargo ending in this section."""
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
-    max_age = max_age_until(snapshot, current_app.config["MAX_AGE"])
+    max_age = max_age_until(snapshot, current_app.config["MAX_AGE"], section)
     status, headers, body = answer(document, use_gzip, max_age, request.environ)
-    remember(request.environ, document, use_gzip, snapshot)
+    remember(request.environ, key, document.etag, use_gzip, snapshot, section)
     return Response(body, status, headers)
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class HubNotifier:
     """Sends `hub.mode=publish` pings to one hub, off the request path, one process at a time."""
 
-    def __init__(self, hub: str, base_url: str = "", timeout: float = 5, delay: float = 0):
+    def __init__(self, hub: str, base_url: str, timeout: float = 5, delay: float = 0):
         self.hub = hub
         self.base_url = base_url
         self.timeout = timeout
@@ -51,17 +51,10 @@ class HubNotifier:
             return False
         return True
 
-    def seen(self, root_url: str) -> None:
-        """Remember the root URL requests arrive at, for when BASE_URL is not set."""
-        self.base_url = root_url
-
     def publish_sections(self, changed: list[tuple[str, str]]) -> None:
         """Queue a ping for every format of each changed (kind, slug) feed."""
-        if self.base_url:
-            self.publish([absolute(self.base_url, feed_path(kind, slug, fmt))
-                          for kind, slug in changed for fmt in FORMATS])
-        elif changed:
-            log.warning("WebSub: no BASE_URL and no request yet, so no feed URL to ping with")
+        self.publish([absolute(self.base_url, feed_path(kind, slug, fmt))
+                      for kind, slug in changed for fmt in FORMATS])
 
     def publish(self, urls: list[str]) -> None:
         """Queue a ping naming urls, when this process is the one that pings; returns at once."""
