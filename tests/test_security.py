@@ -183,19 +183,28 @@ def test_topics_are_capped_and_rendered_in_one_pass(write_seed, make_client):
 # 4. Deep folders and failing reloads
 
 
-def test_a_deep_folder_is_reported_and_every_other_seed_still_appears(seeds_dir, write_seed,
-                                                                      make_client):
-    write_seed("top.md", **article_fields(1))
-    folder = os.open(seeds_dir, os.O_RDONLY)
-    for _ in range(1100):  # deeper than a path may be long: made one level at a time
-        os.mkdir("d", dir_fd=folder)
-        inner = os.open("d", os.O_RDONLY, dir_fd=folder)
-        os.close(folder)
-        folder = inner
-    bottom = os.open("bottom.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+@pytest.fixture
+def deep_folder(seeds_dir):
+    """1,100 folders nested in seeds_dir, a seed at the bottom; removed level by level after
+    (deeper than a path may be long, and than a recursive removal may go)."""
+    folders = [os.open(seeds_dir, os.O_RDONLY)]
+    for _ in range(1100):
+        os.mkdir("d", dir_fd=folders[-1])
+        folders.append(os.open("d", os.O_RDONLY, dir_fd=folders[-1]))
+    bottom = os.open("bottom.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folders[-1])
     os.write(bottom, seed_text(**article_fields(2)).encode())
     os.close(bottom)
-    os.close(folder)
+    yield
+    os.unlink("bottom.md", dir_fd=folders[-1])
+    for folder in reversed(folders[:-1]):
+        os.rmdir("d", dir_fd=folder)
+    for folder in folders:
+        os.close(folder)
+
+
+def test_a_deep_folder_is_reported_and_every_other_seed_still_appears(deep_folder, write_seed,
+                                                                      make_client):
+    write_seed("top.md", **article_fields(1))
     client = make_client()
     health = json.loads(client.get("/healthz").data)
     assert (health["status"], health["articles"], health["invalid"]) == ("ok", 1, 1)
