@@ -1,4 +1,5 @@
-"""Fixtures: the real corpus and its oracle, apps and clients over it, seeds written by tests."""
+"""Fixtures: the example site, the real corpus and its oracle, apps, clients and servers over
+them, seeds written by tests."""
 
 import json
 import os
@@ -14,8 +15,17 @@ from feeds import create_app
 from feeds.corpus import Corpus
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("FEEDS_TEST_CORPUS", REPO.parent / "shared" / "corpus" / "powerapps"))
+CORPUS_SETTING = os.environ.get("FEEDS_TEST_CORPUS", "")
+CORPUS = Path(CORPUS_SETTING or REPO.parent / "shared" / "corpus" / "powerapps")
 BASE_URL = "http://feeds.test"
+SITE = REPO / "seeds"  # the example site the project ships
+
+
+def pytest_sessionstart(session):
+    """A FEEDS_TEST_CORPUS that points at no corpus is a mistake to stop at, not a skip."""
+    if CORPUS_SETTING and not (CORPUS / "_news").is_dir():
+        raise pytest.UsageError(f"FEEDS_TEST_CORPUS={CORPUS_SETTING} holds no corpus "
+                                "(no _news/ folder in it)")
 
 
 def oracle_listing(name: str = "") -> list[str]:
@@ -55,8 +65,28 @@ def article_fields(n: int = 1, **overrides) -> dict:
 def corpus_dir() -> Path:
     """The real corpus, read in place."""
     if not (CORPUS / "_news").is_dir():
-        pytest.fail(f"the real corpus is missing at {CORPUS}; set FEEDS_TEST_CORPUS")
+        pytest.skip(f"needs the real corpus, which is not at {CORPUS} (a clone without "
+                    "../shared); set FEEDS_TEST_CORPUS to run it")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def site_app():
+    """An app over the example site in the project's seeds/, with a fixed BASE_URL."""
+    return create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "BASE_URL": BASE_URL})
+
+
+@pytest.fixture
+def site_client(site_app):
+    """A test client of the example site."""
+    return site_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def site_server():
+    """The real production server (2 workers) over the example site: its base URL."""
+    with serve({"FEEDS_SEEDS_DIR": str(SITE)}, workers=2) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CORPUS
+from conftest import SITE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,8 +71,15 @@ def front_matters(folder):
             yield path.name, block
 
 
-def test_every_corpus_seed_loads_as_pyyaml_loads_it():
-    blocks = list(front_matters(CORPUS))
+def test_every_example_seed_loads_as_pyyaml_loads_it():
+    blocks = list(front_matters(SITE))
+    assert len(blocks) > 50
+    for _, block in blocks:
+        assert_same(block)
+
+
+def test_every_corpus_seed_loads_as_pyyaml_loads_it(corpus_dir):
+    blocks = list(front_matters(corpus_dir))
     assert len(blocks) > 600
     for _, block in blocks:
         assert_same(block)

@@ -12,12 +12,12 @@ HOSTILE_PATHS = [
     "/topics/%00.rss", "/topics/a%00b", "/providers/%2e%2e.rss", "/topics/%252e%252e.rss",
     "/topics/" + "a" * 3000 + ".rss", "/" + "x/" * 1500, "/topics/<script>alert(1)</script>",
     "/topics/%3Cscript%3Ealert(1)%3C%2Fscript%3E.rss", "/topics/%3Cb%3E.atom",
-    "/feed.xml", "/feed.RSS", "/feed.rss.php", "/topics/canvas-apps.php", "/topics/",
+    "/feed.xml", "/feed.RSS", "/feed.rss.php", "/topics/open-source.php", "/topics/",
     "/providers/", "/feed", "/feed.json/", "/opml.xml/x", "/healthz/../feed.rss",
     "/feed.rss?limit=-5", "/feed.rss?limit=99999999999999999999", "/feed.rss?limit=1e3",
     "/feed.rss?limit=%00", "/feed.rss?page=-1", "/feed.rss?page=1&page=1",
     "/feed.rss?limit=5&limit=5", "/feed.rss?page=%EF%BC%91", "/feed.rss?limit=" + "9" * 5000,
-    "/topics/canvas-apps.rss?page=99999", "/feed.atom?limit=0x10", "/feed.atom?page= 1",
+    "/topics/open-source.rss?page=99999", "/feed.atom?limit=0x10", "/feed.atom?page= 1",
     "/topics/%E2%80%AE.rss", "/topics/%ff%fe.rss", "/static/../wsgi.py", "/static/%2e%2e/wsgi.py",
 ]
 HOSTILE_METHODS = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"]
@@ -26,8 +26,8 @@ HOSTILE_HOSTS = ["evil.example<script>", "a b", "", "x" * 2000, "exa mple.com:80
 
 
 @pytest.fixture(scope="module")
-def server(corpus_server):
-    return corpus_server.removeprefix("http://")
+def server(site_server):
+    return site_server.removeprefix("http://")
 
 
 def raw_request(server: str, method: str, path: str, host: str | None = None):
@@ -58,7 +58,7 @@ def test_hostile_paths_get_a_short_4xx(server, path):
 
 
 @pytest.mark.parametrize("method", HOSTILE_METHODS)
-@pytest.mark.parametrize("path", ["/feed.rss", "/", "/topics/canvas-apps.atom", "/opml.xml"])
+@pytest.mark.parametrize("path", ["/feed.rss", "/", "/topics/open-source.atom", "/opml.xml"])
 def test_methods_other_than_get_and_head_are_405(server, method, path):
     status, body, seconds = raw_request(server, method, path)
     assert status == 405 if method != "CONNECT" else 400 <= status < 500
@@ -70,8 +70,8 @@ def test_odd_host_headers_get_a_short_4xx(server, host):
     assert_short_4xx(*raw_request(server, "GET", "/feed.rss", host))
 
 
-def test_test_client_agrees_for_every_hostile_path(client):
+def test_test_client_agrees_for_every_hostile_path(site_client):
     for path in HOSTILE_PATHS:
         if len(path) < 1000:
-            response = client.get(path)
+            response = site_client.get(path)
             assert 400 <= response.status_code < 500 or response.status_code == 308, path

@@ -7,6 +7,7 @@ import feedparser
 import pytest
 import yaml
 from conftest import oracle_listing
+from facts import CORPUS
 from lxml import etree
 from servers import fetch, serve
 
@@ -31,7 +32,7 @@ def test_atom_holds_exactly_the_published_urls(corpus_server, seed_urls):
     assert not feed.bozo
     ids = [entry.id for entry in feed.entries]
     published, unpublished = seed_urls
-    assert len(ids) == len(set(ids)) == 425
+    assert len(ids) == len(set(ids)) == CORPUS.articles
     assert set(ids) == published
     assert not set(ids) & unpublished
     dates = [entry.published_parsed for entry in feed.entries]
@@ -52,7 +53,7 @@ def test_topic_listings_agree_with_the_oracle(corpus_server, corpus_dir):
 def test_every_feed_in_the_opml_is_well_formed_in_every_format(corpus_server):
     opml = etree.fromstring(fetch(f"{corpus_server}/opml.xml")[2])
     urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
-    assert len(urls) == 23
+    assert len(urls) == CORPUS.feeds
     for url in urls:
         for fmt in ["rss", "atom"]:
             status, _, body = fetch(url.removesuffix(".rss") + f".{fmt}")

@@ -8,6 +8,7 @@ import feedparser
 import pytest
 import yaml
 from conftest import article_fields, oracle_listing
+from facts import CORPUS
 
 from feeds.text import plain_text
 
@@ -50,7 +51,7 @@ def test_character_references_are_decoded_exactly_once(text, shown):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_corpus_feeds_show_no_character_reference_as_text(client, fmt):
     items = reader_view(client, f"/feed.{fmt}?limit=500")
-    assert len(items) == 425
+    assert len(items) == CORPUS.articles
     leftovers = [text for item in items for text in item if LEFTOVER.search(text)]
     assert leftovers == []
     assert any("\u2019" in summary for _, summary in items)
