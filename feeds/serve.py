@@ -66,6 +66,7 @@ def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backl
     if state.hub is not None:
         state.hub.elect_one_process()
     _raise_open_file_limit()
+    _warn_unless_connections_migrate(workers)
     server = Granian(
         "wsgi:app", interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
         http=HTTPModes.http1, backlog=backlog, backpressure=backlog,
@@ -109,6 +110,18 @@ def _raise_open_file_limit() -> None:
     wanted = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _warn_unless_connections_migrate(workers: int) -> None:
+    """Each worker listens on its own SO_REUSEPORT socket: without tcp_migrate_req, the
+    connections queued at a worker that dies are reset instead of moved to another."""
+    try:
+        migrate = Path("/proc/sys/net/ipv4/tcp_migrate_req").read_text().strip() == "1"
+    except OSError:
+        return
+    if workers > 1 and not migrate:
+        log.warning("set the sysctl net.ipv4.tcp_migrate_req=1, or connections queued at a "
+                    "worker that dies are reset (docs/deploy.md)")
 
 
 def _worker_app(app: Flask) -> Callable[[], Flask]:
