@@ -283,6 +283,33 @@ def test_the_fast_path_holds_no_document_the_cache_let_go(fast_app):
     assert calls == ["/feed.atom"]  # evicted: answered by Flask again, not from a kept copy
 
 
+@pytest.mark.server
+def test_a_worker_holds_no_more_documents_than_the_cache_budget(tmp_path):
+    seeds = tmp_path / "big"
+    seeds.mkdir()
+    for n in range(300):  # documents of about 1.5 MB at limit=300
+        (seeds / f"{n}.md").write_text(seed_text(**article_fields(
+            n % 28 + 1, originalUrl=f"https://big.example/{n}", excerpt="word " * 400)))
+    with serve_process({"FEEDS_SEEDS_DIR": str(seeds)}, 1) as (base, main):
+        worker = int(Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()[0])
+        fetch(f"{base}/feed.atom?limit=300")
+        before = resident_kib(worker)
+        for limit in range(100, 300):  # two hundred distinct documents, and distinct hosts
+            status, _, _ = fetch(f"{base}/feed.atom?limit={limit}&cb={limit}",
+                                 {"Host": f"h{limit}.example"})
+            assert status == 200
+        grown_mib = (resident_kib(worker) - before) / 1024
+    assert grown_mib < 120, f"{grown_mib:.0f} MiB held for 64 MiB of cache"
+
+
+def resident_kib(pid: int) -> int:
+    """A process's resident memory, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise LookupError(pid)
+
+
 def test_long_requests_are_never_remembered(fast_app):
     app, _ = fast_app
     client = app.test_client()
