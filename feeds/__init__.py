@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
+from flask.json.provider import DefaultJSONProvider
 
 from . import cli, errors, views
 from .corpus import Corpus
@@ -31,9 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("FEEDS")
     app.config.update(config or {})
     app.config.update(resolve(app.config))
-    app.json.sort_keys = False
+    app.json = _InOrderJSON(app)  # healthz lists its fields in a reading order
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = _hub(app.config)  # type: ignore[arg-type]
+    hub = _hub(app.config)
     app.extensions["feeds"] = FeedsState(
         corpus=Corpus.from_settings(app.config,
                                     on_change=hub.publish_sections if hub else None),
@@ -42,10 +43,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if app.config["RELOAD_SECONDS"]:
         state = app.extensions["feeds"]
-        app.wsgi_app = FastPath(app.wsgi_app, state.corpus, state.documents,
-                                app.config["MAX_AGE"])
+        app.wsgi_app = FastPath(  # type: ignore[method-assign]
+            app.wsgi_app, state.corpus, state.documents, app.config["MAX_AGE"])
     if app.config["TRUST_PROXY"]:
-        app.wsgi_app = TrustedProxy(app.wsgi_app)
+        app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(views.bp)
     errors.init_app(app)
     cli.init_app(app)
@@ -55,7 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 
-def _hub(config: dict[str, Any]) -> HubNotifier | None:
+class _InOrderJSON(DefaultJSONProvider):
+    """Flask's JSON, keys in the order given."""
+
+    sort_keys = False
+
+
+def _hub(config: Config) -> HubNotifier | None:
     """The WebSub notifier, when a hub is configured. Feed URLs never come from requests (a
     forged Host would reach the hub), so without BASE_URL no hub is advertised or pinged."""
     if config["WEBSUB_HUB"] and not config["BASE_URL"]:

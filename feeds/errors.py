@@ -1,7 +1,8 @@
 """Every error answered as short plain text with the right status; never a traceback."""
 
-from flask import Flask, Response, current_app
+from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 
 def init_app(app: Flask) -> None:

@@ -4,6 +4,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
@@ -238,9 +239,9 @@ def render_json(doc: FeedPage) -> bytes:
     return text.translate(_JSON_HTML_SAFE).encode()
 
 
-def _json_item(article: Article) -> dict:
+def _json_item(article: Article) -> dict[str, Any]:
     """One article as a JSON Feed item."""
-    item = {
+    item: dict[str, Any] = {
         "id": article.url,
         "url": article.url,
         "title": article.title,

@@ -67,7 +67,8 @@ def _documents(folder: Path, patterns: tuple[str, ...], front_matter: bool):
 
 def _entry(fields: dict[str, Any]) -> SiteEntry:
     """A SiteEntry from a topic or organization mapping."""
-    images = fields.get("images") if isinstance(fields.get("images"), list) else []
+    images = fields.get("images")
+    images = images if isinstance(images, list) else []
     logos = [http_url(image.get("url")) for image in images if isinstance(image, dict)]
     return SiteEntry(
         name=plain_text(_str(fields.get("name"))),

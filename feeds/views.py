@@ -4,7 +4,8 @@ import re
 from collections.abc import Hashable
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, redirect, request
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from .documents import Document
 from .fastpath import remember
@@ -91,7 +92,7 @@ def healthz() -> Response:
     corpus = _state().corpus
     snapshot = corpus.snapshot()
     failure = {"error": corpus.last_error} if corpus.last_error else {}
-    response = current_app.json.response({
+    response = jsonify({
         "status": "error" if failure else "ok",
         **failure,
         "seeds": snapshot.seeds,
@@ -135,7 +136,7 @@ def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
     abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every feed is listed at /.")
 
 
-def _moved(location: str) -> Response:
+def _moved(location: str) -> BaseResponse:
     """A 301 to location, said in plain text."""
     response = redirect(location, 301)
     response.set_data(f"Moved permanently to {location}\n")
