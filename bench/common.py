@@ -27,8 +27,9 @@ def corpus(size: int) -> Path:
     return folder
 
 
-def drop_page_cache_hint() -> None:
-    """Make every run read the same way: sync dirty pages (the page cache stays warm)."""
+def sync_disks() -> None:
+    """Write dirty pages out before each timed run, so that no run pays for another's writes
+    (the page cache stays warm: every run reads from memory alike)."""
     os.sync()
 
 

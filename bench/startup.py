@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BENCH, corpus, drop_page_cache_hint, seconds_until_200, start_server, stop, table
+from common import BENCH, corpus, seconds_until_200, start_server, stop, sync_disks, table
 
 
 def hugo_seconds(seeds: Path) -> float:
     """Seconds Hugo takes to build the feeds of seeds into a fresh folder."""
     with tempfile.TemporaryDirectory() as out:
-        drop_page_cache_hint()
+        sync_disks()
         started = time.perf_counter()
         subprocess.run(["hugo", "--quiet", "--source", str(BENCH / "hugo"), "--contentDir",
                         str(seeds / "_news"), "--destination", out, "--cacheDir",
@@ -36,7 +36,7 @@ def start_seconds(seeds: Path, cache_dir: Path) -> float:
     The server is stopped once its parse cache is on disk (a worker writes it in the
     background after the first load), as a server that ran for a while would have done.
     """
-    drop_page_cache_hint()
+    sync_disks()
     started = time.perf_counter()
     process, base = start_server({"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_CACHE_DIR": str(cache_dir)})
     try:

@@ -185,7 +185,7 @@ class Corpus:
                 if isinstance(result, SeedError) and (first or previous.get(name) != entries[name]):
                     log.warning("invalid seed %s", result)
         self._entries = entries
-        self._unsaved = self._unsaved or bool(to_read)
+        self._unsaved = self._unsaved or changed  # deletions too: the cache must forget them
         return changed
 
     def wants_saving(self) -> bool:

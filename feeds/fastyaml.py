@@ -51,7 +51,9 @@ _SCALARS = {tag: Loader.yaml_constructors[tag] for tag in (
 
 @lru_cache(maxsize=4096)
 def _plain_scalar_tag(value: str) -> str:
-    """What PyYAML's implicit resolvers make of an unquoted scalar: field names recur."""
+    """What Loader's implicit resolvers make of an unquoted scalar: field names recur (after
+    adding a resolver to Loader, call `_plain_scalar_tag.cache_clear()`)."""
+    _RESOLVER.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers  # any added to it too
     return _RESOLVER.resolve(ScalarNode, value, (True, False))
 
 

@@ -42,7 +42,7 @@ class Related(NamedTuple):
 
 
 class Article(NamedTuple):
-    """One seed's article, valid and normalised; `listed` says whether it may appear."""
+    """One seed's article, valid and normalised; `is_listed(now)` says whether it may appear."""
 
     path: str
     url: str

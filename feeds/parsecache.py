@@ -1,4 +1,4 @@
-"""Reading many seeds fast: both cores for a cold start, and a parse cache kept on disk."""
+"""Reading many seeds fast: every core for a cold start, and a parse cache kept on disk."""
 
 import hashlib
 import logging

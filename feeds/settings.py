@@ -1,4 +1,5 @@
-"""The settings as data: name, default, type and help, for the factory and the README test."""
+"""The settings as data: name, default, type and help; the factory reads the first three, and a
+test checks the README's configuration table against the help."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -54,13 +55,16 @@ SETTINGS = (
     Setting("SITE_DESCRIPTION", "", _text, "Description of the site-wide feeds."),
     Setting("BASE_URL", "", _text,
             "Scheme, host and prefix for absolute links (`https://feeds.example.com`); "
-            "empty: the request's own."),
+            "empty: the request's own. Set it in production so that a forged `Host` header "
+            "moves no link."),
     Setting("LANGUAGE", "en-us", _text, "Language of the feeds."),
     Setting("LIMIT", 50, _whole, "Items a page when a request gives no `limit`."),
     Setting("MAX_LIMIT", 500, _whole, "The largest `limit` a request may ask for."),
-    Setting("MAX_AGE", 300, _whole, "Seconds clients and proxies may cache a response; RSS `ttl`."),
+    Setting("MAX_AGE", 300, _whole,
+            "Seconds clients and proxies may cache a response; RSS `ttl` in minutes."),
     Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between scans of the seeds folder."),
-    Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise and notify; empty: none."),
+    Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
+            "ping; needs `BASE_URL`; empty: none."),
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),

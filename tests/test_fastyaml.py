@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds import fastyaml
+from feeds.fastyaml import Loader
 from feeds.seeds import front_matter_block
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -190,3 +191,16 @@ documents = st.lists(st.tuples(st.one_of(plain, quoted), nodes), max_size=6).map
 @given(documents)
 def test_generated_documents_load_as_pyyaml_loads_them(text):
     assert_same(text)
+
+
+def test_resolvers_added_to_the_loader_are_honoured():
+    saved = {first: list(resolvers) for first, resolvers in Loader.yaml_implicit_resolvers.items()}
+    Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^nothing$"), ["n"])
+    fastyaml._plain_scalar_tag.cache_clear()
+    try:
+        text = "title: nothing\nexcerpt: something\n"
+        assert fastyaml.load(text) == yaml.load(text, Loader=Loader)  # noqa: S506
+        assert fastyaml.load(text) == {"title": None, "excerpt": "something"}
+    finally:
+        Loader.yaml_implicit_resolvers = saved
+        fastyaml._plain_scalar_tag.cache_clear()

@@ -99,10 +99,13 @@ def test_edit_reaches_every_worker_within_4_s(live):
 
 def test_deletion_reaches_every_worker_within_4_s(live):
     base, seeds = live
-    url = "https://news.example.com/fresh-new"
-    (seeds / "new.md").unlink()
+    url = "https://news.example.com/to-delete"
+    (seeds / "to-delete.md").write_text(seed_text(**article_fields(
+        4, originalUrl=url, topics=["Doomed topic"], publishedDateTime="2025-03-01T00:00:00Z")))
+    seconds_until(lambda: served(base, url))
+    (seeds / "to-delete.md").unlink()
     assert seconds_until(lambda: not served(base, url)) < 4
-    assert fetch(base + "/topics/fresh-topic.rss")[0] == 404
+    assert fetch(base + "/topics/doomed-topic.rss")[0] == 404
 
 
 def test_embargoed_seed_appears_by_itself_once_its_moment_passes(live):
@@ -123,14 +126,19 @@ def test_embargoed_seed_appears_by_itself_once_its_moment_passes(live):
 
 
 def test_hub_is_told_which_feeds_changed(live):
-    deadline = time.monotonic() + 5
-    while not Hub.pings and time.monotonic() < deadline:
+    base, seeds = live
+    (seeds / "hub-news.md").write_text(seed_text(**article_fields(
+        5, originalUrl="https://news.example.com/hub-news", topics=["Hub topic"],
+        publishedDateTime="2025-04-01T00:00:00Z")))
+    deadline = time.monotonic() + 8
+    feed = "http://feeds.test/topics/hub-topic.rss"
+    while not any(feed in ping["hub.url"] for ping in Hub.pings):
+        assert time.monotonic() < deadline, "the hub was never told"
         time.sleep(0.1)
-    named = {url for ping in Hub.pings for url in ping["hub.url"]}
-    assert all(ping["hub.mode"] == ["publish"] for ping in Hub.pings)
-    assert "http://feeds.test/topics/fresh-topic.rss" in named
-    assert "http://feeds.test/feed.atom" in named
-    assert "http://feeds.test/topics/canvas-apps.rss" not in named
+    ping = next(ping for ping in Hub.pings if feed in ping["hub.url"])
+    assert ping["hub.mode"] == ["publish"]
+    assert "http://feeds.test/feed.atom" in ping["hub.url"]
+    assert "http://feeds.test/topics/canvas-apps.rss" not in ping["hub.url"]
 
 
 def test_each_change_is_pinged_once_not_once_per_worker(live):
@@ -142,3 +150,15 @@ def test_each_change_is_pinged_once_not_once_per_worker(live):
     time.sleep(4)  # each worker has scanned several times since: a second ping would be in
     feed = "http://feeds.test/topics/pinged-once.rss"
     assert sum(feed in ping["hub.url"] for ping in Hub.pings) == 1
+
+
+def test_a_hub_url_without_a_scheme_fails_each_ping_and_stops_none(caplog):
+    from feeds.websub import HubNotifier
+
+    notifier = HubNotifier("hub.example/no-scheme", "http://feeds.test")
+    notifier.publish(["http://feeds.test/feed.rss"])
+    notifier.publish(["http://feeds.test/feed.atom"])
+    deadline = time.monotonic() + 5
+    while caplog.text.count("did not take the ping") < 2:
+        assert time.monotonic() < deadline, "the sender thread died at the first bad ping"
+        time.sleep(0.05)

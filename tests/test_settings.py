@@ -9,10 +9,10 @@ from feeds import create_app
 from feeds.settings import SETTINGS
 
 
-def test_readme_documents_every_setting():
+def test_readme_documents_every_setting_with_its_help():
     readme = (REPO / "README.md").read_text()
-    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, re.M))
-    assert documented == {setting.name for setting in SETTINGS}
+    documented = dict(re.findall(r"^\| `([A-Z_]+)` \| [^|]* \| (.*) \|$", readme, re.M))
+    assert documented == {setting.name: setting.help for setting in SETTINGS}
 
 
 def test_settings_come_from_prefixed_environment(monkeypatch, seeds_dir):
