@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,31 +19,40 @@ PATHS = ["/feed.rss", "/feed.atom", "/feed.json", "/", "/opml.xml", "/topics/can
          "/providers/microsoft.com"]
 
 
-@pytest.fixture(scope="module")
-def stack(public_tmp, corpus_dir):
-    """{"proxy": URL, "instances": [URL, URL], "seeds": [dir, dir], "processes", "logs"}."""
+@contextmanager
+def running_stack(root: Path, corpus_dir: Path):
+    """Two instances over two copies of the corpus behind deploy/nginx.conf, files under root:
+    {"proxy": URL, "instances": [URL, URL], "seeds": [dir, dir], "processes", "logs"}."""
+    root.mkdir()
+    root.chmod(0o755)
     seeds = []
     for n, copy in enumerate([shutil.copy2, shutil.copy]):  # the second copy gets new mtimes
-        folder = public_tmp / f"seeds-{n}"
+        folder = root / f"seeds-{n}"
         shutil.copytree(corpus_dir / "_news", folder / "_news", copy_function=copy)
         shutil.copytree(corpus_dir / "_data", folder / "_data", copy_function=copy)
         seeds.append(folder)
     env = {"FEEDS_BASE_URL": "http://feeds.test", "FEEDS_TRUST_PROXY": "1",
            "FEEDS_MAX_AGE": str(MAX_AGE), "FEEDS_RELOAD_SECONDS": str(RELOAD)}
-    logs = [public_tmp / "access-0.log", public_tmp / "access-1.log"]
+    logs = [root / "access-0.log", root / "access-1.log"]
     with serve_process({**env, "FEEDS_SEEDS_DIR": str(seeds[0])}, 1, "--access-log",
                        output=logs[0]) as (first, first_process), \
          serve_process({**env, "FEEDS_SEEDS_DIR": str(seeds[1])}, 1, "--access-log",
                        output=logs[1]) as (second, second_process):
         port = free_port()
-        conf = deploy_conf(port, [first, second], public_tmp / "cache")
-        assert conf.count(str(public_tmp)) == 1 and f":{port}" in conf
-        with nginx(conf, public_tmp / "nginx"):
+        conf = deploy_conf(port, [first, second], root / "cache")
+        assert conf.count(str(root)) == 1 and f":{port}" in conf
+        with nginx(conf, root / "nginx"):
             proxy = f"http://127.0.0.1:{port}"
             wait_until_up(f"{proxy}/healthz")
             yield {"proxy": proxy, "instances": [first, second], "seeds": seeds,
-                   "processes": [first_process, second_process],
-                   "logs": logs}
+                   "processes": [first_process, second_process], "logs": logs}
+
+
+@pytest.fixture(scope="module")
+def stack(public_tmp, corpus_dir):
+    """The stack the tests share; none of them stops any part of it."""
+    with running_stack(public_tmp / "shared-stack", corpus_dir) as running:
+        yield running
 
 
 @pytest.mark.parametrize("encoding", ["", "gzip"])
@@ -108,13 +118,19 @@ def test_a_new_seed_reaches_clients_within_max_age_plus_reload(stack):
         time.sleep(0.1)
 
 
-def test_with_one_instance_killed_no_request_fails(stack):
+def test_with_one_instance_killed_no_request_fails(public_tmp, corpus_dir):
+    with running_stack(public_tmp / "killed-stack", corpus_dir) as stack:
+        kill_the_first_instance(stack)
+        for n in range(1, 41):
+            status, _, _ = fetch(f"{stack['proxy']}/feed.rss?limit={n}")
+            assert status == 200, n
+
+
+def kill_the_first_instance(stack) -> None:
+    """SIGKILL the first instance's workers and main process, as a crash would."""
     master = stack["processes"][0]
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     for pid in children:
         os.kill(int(pid), signal.SIGKILL)
     master.kill()
     master.wait()
-    for n in range(1, 41):
-        status, _, _ = fetch(f"{stack['proxy']}/feed.rss?limit={n}")
-        assert status == 200, n
