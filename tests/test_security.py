@@ -5,8 +5,10 @@ import json
 import os
 import pickle
 import shutil
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
@@ -386,6 +388,55 @@ def test_a_provider_slug_never_ends_like_a_feed(write_seed, make_client, tmp_pat
 
 
 # 8. WebSub
+
+
+@pytest.mark.server
+def test_a_served_feed_with_a_seed_of_20000_topics_answers_with_the_cap(write_seed, seeds_dir):
+    write_seed("many.md", **article_fields(1, topics=[f"Topic {n}" for n in range(20_000)]))
+    with serve({"FEEDS_SEEDS_DIR": str(seeds_dir)}) as base:
+        for fmt in ("rss", "atom"):
+            status, _, body = fetch(f"{base}/feed.{fmt}")
+            assert status == 200
+            assert len(feedparser.parse(body).entries[0].tags) == MAX_TOPICS
+        assert len(fetch(f"{base}/")[2]) < 200_000
+
+
+class RecordingHub(BaseHTTPRequestHandler):
+    """A WebSub hub that records the body of every ping."""
+
+    pings: list[str] = []
+
+    def do_POST(self):
+        RecordingHub.pings.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.server
+def test_a_served_feed_never_pings_a_hub_with_a_host_from_a_request(small_site, tmp_path):
+    hub = ThreadingHTTPServer(("127.0.0.1", free_port()), RecordingHub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    seeds = tmp_path / "pinged"
+    shutil.copytree(small_site, seeds)
+    env = {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": "0.3",
+           "FEEDS_WEBSUB_HUB": f"http://127.0.0.1:{hub.server_port}/"}
+    try:
+        with serve(env) as base:
+            body = fetch(f"{base}/feed.atom", {"Host": "evil.example"})[2]
+            assert b"evil.example" in body and b'rel="hub"' not in body
+            (seeds / "new.md").write_text(seed_text(**article_fields(7, topics=["Gamma"])))
+            deadline = time.monotonic() + 10
+            while b"gamma" not in fetch(f"{base}/")[2]:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            time.sleep(1.5)  # a reload period and more: a ping would have been sent
+        assert RecordingHub.pings == []
+    finally:
+        hub.shutdown()
+        hub.server_close()
 
 
 def test_websub_never_learns_its_base_url_from_a_request(small_site, caplog):
