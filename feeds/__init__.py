@@ -55,7 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-
 class _InOrderJSON(DefaultJSONProvider):
     """Flask's JSON, keys in the order given."""
 
