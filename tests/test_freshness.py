@@ -97,12 +97,19 @@ def test_edit_reaches_every_worker_within_4_s(live):
     assert seconds_until(lambda: served(base, '"title": "EDITED ')) < 4
 
 
+def add_seed(live, name: str, topic: str) -> str:
+    """Write a published seed named name in topic and wait until it is served: its URL."""
+    base, seeds = live
+    url = f"https://news.example.com/{name}"
+    (seeds / f"{name}.md").write_text(seed_text(**article_fields(
+        3, originalUrl=url, topics=[topic], publishedDateTime="2025-02-01T00:00:00Z")))
+    seconds_until(lambda: served(base, url))
+    return url
+
+
 def test_deletion_reaches_every_worker_within_4_s(live):
     base, seeds = live
-    url = "https://news.example.com/to-delete"
-    (seeds / "to-delete.md").write_text(seed_text(**article_fields(
-        4, originalUrl=url, topics=["Doomed topic"], publishedDateTime="2025-03-01T00:00:00Z")))
-    seconds_until(lambda: served(base, url))
+    url = add_seed(live, "to-delete", "Doomed topic")
     (seeds / "to-delete.md").unlink()
     assert seconds_until(lambda: not served(base, url)) < 4
     assert fetch(base + "/topics/doomed-topic.rss")[0] == 404
@@ -142,11 +149,7 @@ def test_hub_is_told_which_feeds_changed(live):
 
 
 def test_each_change_is_pinged_once_not_once_per_worker(live):
-    base, seeds = live
-    url = "https://news.example.com/pinged-once"
-    (seeds / "pinged.md").write_text(seed_text(**article_fields(
-        3, originalUrl=url, topics=["Pinged once"], publishedDateTime="2025-02-01T00:00:00Z")))
-    seconds_until(lambda: served(base, url))
+    add_seed(live, "pinged", "Pinged once")
     time.sleep(4)  # each worker has scanned several times since: a second ping would be in
     feed = "http://feeds.test/topics/pinged-once.rss"
     assert sum(feed in ping["hub.url"] for ping in Hub.pings) == 1
