@@ -16,9 +16,10 @@ from pathlib import Path
 from flask import current_app
 
 from .documents import Document
+from .render import FORMATS
 from .site import feed_document, feed_page, index_document, opml_document, section_document
 from .snapshot import ALL, Snapshot
-from .urls import FORMATS, feed_path, page_path
+from .urls import feed_path, page_path
 
 STATIC = Path(__file__).parent / "static"
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,9 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
-from .model import Article
+from .model import Article, Provider
 from .snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
-from .urls import CONTENT_TYPES, absolute, feed_path, page_path, with_query
+from .urls import absolute, feed_path, page_path, with_query
 
 GENERATOR = "Seed Feeds"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -104,12 +105,45 @@ class FeedPage:
 
 def render(doc: FeedPage) -> bytes:
     """The document's bytes in its format."""
-    if doc.fmt == "json":
-        return render_json(doc)
-    generator = _feed_generator(doc)
-    if doc.fmt == "rss":
-        return generator.rss_str(pretty=True)
-    return generator.atom_str(pretty=True)
+    return FORMATS[doc.fmt].render(doc)
+
+
+def render_rss(doc: FeedPage) -> bytes:
+    """The page as RSS 2.0: feedgen, with what RSS readers need beyond the common parts."""
+    # RSS readers take a description as HTML: escape it so that it stays the text it is.
+    fg = _feed_generator(doc, str(escape(doc.description)))
+    for rel, href in _extra_links(doc):
+        fg.paging.add(rel, href)
+    for entry, article in zip(fg.entry(), doc.items, strict=True):
+        if article.excerpt:
+            entry.description(str(escape(article.excerpt)))
+        if provider := article.provider:
+            entry.dc.dc_creator(provider.name)
+            entry.source(url=_source_url(doc, provider), title=provider.name)
+    return bytes(fg.rss_str(pretty=True))
+
+
+def render_atom(doc: FeedPage) -> bytes:
+    """The page as Atom 1.0: feedgen, with text summaries and a full source per entry."""
+    fg = _feed_generator(doc, doc.description)
+    for rel, href in _extra_links(doc):
+        fg.link(href=href, rel=rel)
+    for entry, article in zip(fg.entry(), doc.items, strict=True):
+        if article.excerpt:
+            entry.summary(article.excerpt, type="text")
+        if provider := article.provider:
+            entry.atom_source.set(_source_url(doc, provider), provider.name, article.updated_at)
+    return bytes(fg.atom_str(pretty=True))
+
+
+def _extra_links(doc: FeedPage) -> list[tuple[str, str]]:
+    """RFC 5005 paging links and the WebSub hub, as (rel, href)."""
+    return doc.paging_links() + ([("hub", doc.hub)] if doc.hub else [])
+
+
+def _source_url(doc: FeedPage, provider: Provider) -> str:
+    """The provider's feed on this server, in the document's format."""
+    return absolute(doc.base_url, feed_path(PROVIDERS, provider.slug, doc.fmt))
 
 
 def content_html(article: Article) -> str:
@@ -137,8 +171,8 @@ def content_html(article: Article) -> str:
     return str(Markup("\n").join(parts))
 
 
-def _feed_generator(doc: FeedPage) -> FeedGenerator:
-    """A feedgen FeedGenerator holding the whole page."""
+def _feed_generator(doc: FeedPage, description: str) -> FeedGenerator:
+    """A feedgen FeedGenerator holding what RSS and Atom share of the page."""
     fg = FeedGenerator()
     fg.register_extension("paging", AtomLinksExtension, atom=False, rss=True)
     fg.load_extension("media")
@@ -147,19 +181,12 @@ def _feed_generator(doc: FeedPage) -> FeedGenerator:
                           atom=True, rss=False)
     fg.id(doc.feed_id)
     fg.title(doc.title)
-    # RSS readers take a description as HTML: escape it so that it stays the text it is.
-    fg.description(str(escape(doc.description)) if doc.fmt == "rss" else doc.description)
+    fg.description(description)
     fg.language(doc.language)
     fg.author(name=doc.section.name if doc.section.kind == PROVIDERS else doc.site_title)
     fg.generator(GENERATOR)
-    fg.link(href=doc.url(), rel="self", type=_media_type(doc.fmt))
+    fg.link(href=doc.url(), rel="self", type=FORMATS[doc.fmt].media_type)
     fg.link(href=doc.html_url, rel="alternate", type="text/html")
-    extra_links = doc.paging_links() + ([("hub", doc.hub)] if doc.hub else [])
-    for rel, href in extra_links:
-        if doc.fmt == "rss":
-            fg.paging.add(rel, href)
-        else:
-            fg.link(href=href, rel=rel)
     if doc.section.logo:
         fg.logo(doc.section.logo)
     fg.updated(doc.updated)
@@ -171,17 +198,12 @@ def _feed_generator(doc: FeedPage) -> FeedGenerator:
 
 
 def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
-    """Add one article as an entry (Atom) or item (RSS)."""
+    """Add what RSS items and Atom entries share of one article."""
     entry = fg.add_entry(order="append")
     entry.id(article.url)
     entry.guid(article.url, permalink=True)
     entry.title(article.title)
     entry.link(href=article.url, rel="alternate")
-    if article.excerpt:
-        if doc.fmt == "rss":
-            entry.description(str(escape(article.excerpt)))
-        else:
-            entry.summary(article.excerpt, type="text")
     entry.content(content_html(article), type="html")
     entry.published(article.published_at)
     entry.updated(article.updated_at)
@@ -189,15 +211,8 @@ def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
         scheme = absolute(doc.base_url, f"/{TOPICS}/")
         entry.category([{"term": topic.slug, "label": topic.name, "scheme": scheme}
                         for topic in article.topics])
-    if provider := article.provider:
-        entry.author(name=provider.name)
-        if doc.fmt == "rss":
-            entry.dc.dc_creator(provider.name)
-        source = absolute(doc.base_url, feed_path(PROVIDERS, provider.slug, doc.fmt))
-        if doc.fmt == "rss":
-            entry.source(url=source, title=provider.name)
-        else:
-            entry.atom_source.set(source, provider.name, article.updated_at)
+    if article.provider:
+        entry.author(name=article.provider.name)
     for image in article.images:
         entry.media.content(url=image.url, medium="image", group=None, **_size(image))
     if article.images:
@@ -208,11 +223,6 @@ def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
 def _size(image) -> dict[str, str]:
     """An image's width and height as the attribute strings feedgen expects."""
     return {k: str(v) for k, v in (("width", image.width), ("height", image.height)) if v}
-
-
-def _media_type(fmt: str) -> str:
-    """The media type of a feed format, without parameters."""
-    return CONTENT_TYPES[fmt].split(";")[0]
 
 
 def render_json(doc: FeedPage) -> bytes:
@@ -258,3 +268,27 @@ def _json_item(article: Article) -> dict[str, Any]:
     if article.topics:
         item["tags"] = [topic.name for topic in article.topics]
     return item
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A feed format: its URL suffix, media type, names, and the function that renders it."""
+
+    suffix: str
+    media_type: str
+    name: str  # as a feed link says it: "JSON Feed"
+    label: str  # as a table column says it: "JSON"
+    render: Callable[[FeedPage], bytes]
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header of the format."""
+        return f"{self.media_type}; charset=utf-8"
+
+
+# Every format, in the order pages list them: routes, rendering, pages and exports read this.
+FORMATS = {format.suffix: format for format in (
+    Format("rss", "application/rss+xml", "RSS", "RSS", render_rss),
+    Format("atom", "application/atom+xml", "Atom", "Atom", render_atom),
+    Format("json", "application/feed+json", "JSON Feed", "JSON", render_json),
+)}

@@ -8,9 +8,9 @@ from flask import current_app, render_template
 
 from .documents import Document
 from .opml import render_opml
-from .render import FeedPage, render
+from .render import FORMATS, FeedPage, render
 from .snapshot import TOPICS, Section, Snapshot, newest_update
-from .urls import CONTENT_TYPES, absolute, feed_path, page_path
+from .urls import absolute, feed_path, page_path
 
 HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
@@ -28,7 +28,7 @@ def feed_page(section: Section, fmt: str, base_url: str, page: int = 1,
 
 def feed_document(page: FeedPage) -> Document:
     """A feed page rendered."""
-    return Document.of(render(page), CONTENT_TYPES[page.fmt], page.updated)
+    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated)
 
 
 def index_document(snapshot: Snapshot, base_url: str) -> Document:
@@ -62,4 +62,5 @@ def template_urls(base_url: str) -> dict:
         "opml_url": absolute(base_url, "/opml.xml"),
         "icon_url": absolute(base_url, "/static/favicon.svg"),
         "site_title": current_app.config["SITE_TITLE"],
+        "formats": FORMATS.values(),
     }

@@ -4,13 +4,6 @@ from urllib.parse import urlencode
 
 from .snapshot import ALL
 
-FORMATS = ("rss", "atom", "json")
-CONTENT_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-}
-
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:
     """The path of a feed: /feed.rss, /topics/ai.atom, /providers/wired.com.json."""

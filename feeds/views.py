@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .documents import Document
 from .fastpath import remember
+from .render import FORMATS
 from .responses import answer, max_age_until, wants_gzip
 from .seeds import MAX_SLUG
 from .site import (
@@ -19,7 +20,7 @@ from .site import (
     section_document,
 )
 from .snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
-from .urls import FORMATS, absolute
+from .urls import absolute
 
 bp = Blueprint("feeds", __name__)
 

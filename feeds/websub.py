@@ -11,7 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .urls import FORMATS, absolute, feed_path
+from .render import FORMATS
+from .urls import absolute, feed_path
 
 log = logging.getLogger(__name__)
 
