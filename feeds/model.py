@@ -54,7 +54,7 @@ class Article(NamedTuple):
     topics: tuple[Topic, ...]
     images: tuple[Image, ...]
     related: tuple[Related, ...]
-    kind: str
+    type: str  # the seed's `type`: article, video...
     category: str
     published: bool
     deleted: bool

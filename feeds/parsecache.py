@@ -23,7 +23,7 @@ from .snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 PARALLEL_FROM = 2000
 Result = Article | SeedError
 

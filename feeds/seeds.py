@@ -114,7 +114,7 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         topics=_topics(fields.get("topics")),
         images=_images(fields.get("images"), "images"),
         related=_related(fields.get("related")),
-        kind=_text(fields, "type"),
+        type=_text(fields, "type"),
         category=_text(fields, "category"),
         published=_flag(fields.get("published", _MISSING), "published", absent=True),
         deleted=_flag(fields.get("deleted", _MISSING), "deleted", absent=False),
@@ -127,7 +127,7 @@ def _text(fields: dict[str, Any], key: str, label: str | None = None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Invalid(f"{label or key} must be text, not {_kind(value)} (quote it)")
+        raise _Invalid(f"{label or key} must be text, not {_type_name(value)} (quote it)")
     return plain_text(value)
 
 
@@ -155,7 +155,7 @@ def _moment(value: Any, key: str) -> datetime:
         except ValueError:
             raise _Invalid(f"{key} {value[:40]!r} is not an ISO 8601 date or date-time") from None
     else:
-        raise _Invalid(f"{key} must be an ISO 8601 date or date-time, not {_kind(value)}")
+        raise _Invalid(f"{key} must be an ISO 8601 date or date-time, not {_type_name(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
@@ -198,7 +198,7 @@ def _provider(raw: Any) -> Provider | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise _Invalid(f"provider must be a mapping with name and domain, not {_kind(raw)}")
+        raise _Invalid(f"provider must be a mapping with name and domain, not {_type_name(raw)}")
     name = _text(raw, "name", "provider.name")
     domain = _text(raw, "domain", "provider.domain")
     slug = domain_slug(domain) if domain else slugify(name)
@@ -216,7 +216,7 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
     topics: dict[str, Topic] = {}
     for value in _list(raw, "topics"):
         if not isinstance(value, str):
-            raise _Invalid(f"topics must be a list of names, and one is {_kind(value)}")
+            raise _Invalid(f"topics must be a list of names, and one is {_type_name(value)}")
         name = plain_text(value)
         slug = slugify(name)
         if len(slug) > MAX_SLUG:
@@ -233,7 +233,8 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
     images = []
     for value in _list(raw, key):
         if not isinstance(value, dict):
-            raise _Invalid(f"{key} must be a list of mappings with url, and one is {_kind(value)}")
+            raise _Invalid(f"{key} must be a list of mappings with url, and one is "
+                           f"{_type_name(value)}")
         url = http_url(value.get("url"))
         if url:
             title = value.get("title")
@@ -253,7 +254,7 @@ def _related(raw: Any) -> tuple[Related, ...]:
     related = []
     for value in _list(raw, "related"):
         if not isinstance(value, dict):
-            raise _Invalid(f"related must be a list of mappings, and one is {_kind(value)}")
+            raise _Invalid(f"related must be a list of mappings, and one is {_type_name(value)}")
         title = value.get("title")
         url = http_url(value.get("webUrl")) or http_url(value.get("originalUrl"))
         provider = value.get("provider")
@@ -270,7 +271,7 @@ def _list(raw: Any, key: str) -> list[Any]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise _Invalid(f"{key} must be a list, not {_kind(raw)}")
+        raise _Invalid(f"{key} must be a list, not {_type_name(raw)}")
     return raw
 
 
@@ -288,7 +289,7 @@ def _shared(value: T) -> T:
     return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
 
-def _kind(value: Any) -> str:
+def _type_name(value: Any) -> str:
     """How to name a value's type to a person."""
     names = {bool: "true/false", int: "a number", float: "a number", list: "a list",
              dict: "a mapping", str: "text", datetime: "a date", date: "a date"}

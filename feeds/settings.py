@@ -15,7 +15,7 @@ class Setting:
 
     name: str
     default: Any
-    kind: Callable[[Any], Any]
+    parse: Callable[[Any], Any]  # the raw value (text from the environment) to its type
     help: str
 
 
@@ -77,7 +77,7 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
     for setting in SETTINGS:
         raw = config.get(setting.name, setting.default)
         try:
-            values[setting.name] = setting.kind(raw)
+            values[setting.name] = setting.parse(raw)
         except (TypeError, ValueError) as error:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
