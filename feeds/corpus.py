@@ -5,7 +5,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from .parsecache import ParseCache, Result, StatKey, read_many
 from .scan import seed_files, seed_files_beside
 from .sitedata import SiteData, SiteEntry, read_site_data
 from .snapshot import Snapshot, build_snapshot, changed_sections
+from .watcher import Watcher
 
 log = logging.getLogger(__name__)
 CACHE_SAVE_SECONDS = 60
@@ -52,7 +52,7 @@ class Corpus:
         self._cache_read = False
         self._saved_at = float("-inf")
         self._unsaved = False
-        self._reloader_pid: int | None = None
+        self._watcher = Watcher(self) if reload_seconds else None
         self._progress = progress
 
     @classmethod
@@ -79,8 +79,8 @@ class Corpus:
     def snapshot(self) -> Snapshot:
         """The current published view, kept fresh by this process's background scanner."""
         self.load()
-        if self.reload_seconds and self._reloader_pid != os.getpid():
-            self._start_reloader()
+        if self._watcher is not None:
+            self._watcher.ensure_running()
         return self._snapshot  # type: ignore[return-value]
 
     def refresh(self) -> None:
@@ -138,16 +138,11 @@ class Corpus:
             return None
         return snapshot
 
-    def _start_reloader(self) -> None:
-        """Start this process's background scanner (again after a fork), first catching up
-        if the view is older than reload_seconds (a worker forked from a master long ago)."""
+    def catch_up(self) -> None:
+        """Refresh now if the last scan is older than reload_seconds."""
         with self._lock:
-            if self._reloader_pid != os.getpid():
-                if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
-                    self._refresh_holding_lock()
-                self._reloader_pid = os.getpid()
-                threading.Thread(target=_reload_forever, args=(weakref.ref(self),),
-                                 name="seed-reloader", daemon=True).start()
+            if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
+                self._refresh_holding_lock()
 
     def seconds_to_next_refresh(self) -> float:
         """Until the next scan, or the next embargo if that comes sooner."""
@@ -219,23 +214,6 @@ class Corpus:
         self._site_key = key
         self._site_data = read_site_data(self.seeds_dir)
         return True
-
-
-def _reload_forever(corpus_ref: "weakref.ref[Corpus]") -> None:
-    """Refresh the corpus whenever due, until it is gone; errors are logged, never raised."""
-    while (corpus := corpus_ref()) is not None:
-        wait = corpus.seconds_to_next_refresh()
-        del corpus
-        time.sleep(wait)
-        if (corpus := corpus_ref()) is None:
-            return
-        try:
-            corpus.refresh()
-            corpus.save_cache()
-        except Exception as error:
-            log.exception("reloading the seeds failed; the last view is still served")
-            corpus.failed(f"{type(error).__name__}: {error}"[:300])
-        del corpus
 
 
 def _site_data_key(data_dir: Path) -> tuple:

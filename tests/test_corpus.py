@@ -1,6 +1,7 @@
 """The set of articles: the real corpus against its oracle, identity, topics, providers, reloads."""
 
 import os
+import threading
 import time
 
 import pytest
@@ -177,3 +178,17 @@ def test_no_scan_before_reload_seconds(seeds_dir, write_seed):
     corpus.snapshot()
     write_seed("b.md", **article_fields(2))
     assert len(corpus.snapshot().site.articles) == 1
+
+
+def test_the_watcher_runs_one_thread_a_process_and_ends_with_its_corpus(seeds_dir, write_seed):
+    write_seed("a.md", **article_fields(1))
+    before = {t for t in threading.enumerate() if t.name == "seed-reloader"}
+    corpus = Corpus(seeds_dir, reload_seconds=0.1)
+    corpus.snapshot()
+    corpus.snapshot()
+    mine = {t for t in threading.enumerate() if t.name == "seed-reloader"} - before
+    assert len(mine) == 1
+    del corpus
+    thread, = mine
+    thread.join(timeout=5)
+    assert not thread.is_alive()
