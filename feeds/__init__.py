@@ -1,11 +1,11 @@
 """Seed Feeds: a feed syndication server over a folder of seed articles."""
 
+import dataclasses
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Config, Flask
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import cli, errors, views
@@ -13,17 +13,11 @@ from .corpus import Corpus
 from .documents import DocumentCache
 from .fastpath import FastPath
 from .proxy import TrustedProxy
-from .settings import resolve
+from .settings import Settings
+from .state import FeedsState
 from .websub import HubNotifier
 
-
-@dataclass(frozen=True, slots=True)
-class FeedsState:
-    """What the views share in one process: the corpus and the rendered documents."""
-
-    corpus: Corpus
-    documents: DocumentCache
-    hub: HubNotifier | None
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,21 +25,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_prefixed_env("FEEDS")
     app.config.update(config or {})
-    app.config.update(resolve(app.config))
+    settings = _without_unsafe_hub(Settings.of(app.config))
+    app.config.update(settings.as_config())
     app.json = _InOrderJSON(app)  # healthz lists its fields in a reading order
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = _hub(app.config)
-    app.extensions["feeds"] = FeedsState(
-        corpus=Corpus.from_settings(app.config,
-                                    on_change=hub.publish_sections if hub else None),
+    hub = HubNotifier(settings.websub_hub, settings.base_url,
+                      delay=settings.reload_seconds) if settings.websub_hub else None
+    state = FeedsState(
+        settings=settings,
+        corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None),
         documents=DocumentCache(),
         hub=hub,
     )
-    if app.config["RELOAD_SECONDS"]:
-        state = app.extensions["feeds"]
+    app.extensions["feeds"] = state
+    if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
-            app.wsgi_app, state.corpus, state.documents, app.config["MAX_AGE"])
-    if app.config["TRUST_PROXY"]:
+            app.wsgi_app, state.corpus, state.documents, settings.max_age)
+    if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(views.bp)
     errors.init_app(app)
@@ -61,13 +57,11 @@ class _InOrderJSON(DefaultJSONProvider):
     sort_keys = False
 
 
-def _hub(config: Config) -> HubNotifier | None:
-    """The WebSub notifier, when a hub is configured. Feed URLs never come from requests (a
-    forged Host would reach the hub), so without BASE_URL no hub is advertised or pinged."""
-    if config["WEBSUB_HUB"] and not config["BASE_URL"]:
-        logging.getLogger(__name__).warning(
-            "FEEDS_WEBSUB_HUB is set but FEEDS_BASE_URL is not: no hub is advertised or pinged")
-        config["WEBSUB_HUB"] = ""
-    if not config["WEBSUB_HUB"]:
-        return None
-    return HubNotifier(config["WEBSUB_HUB"], config["BASE_URL"], delay=config["RELOAD_SECONDS"])
+def _without_unsafe_hub(settings: Settings) -> Settings:
+    """The settings, with no WebSub hub unless BASE_URL is set: feed URLs never come from
+    requests (a forged Host would reach the hub)."""
+    if settings.websub_hub and not settings.base_url:
+        log.warning("FEEDS_WEBSUB_HUB is set but FEEDS_BASE_URL is not: no hub is advertised "
+                    "or pinged")
+        return dataclasses.replace(settings, websub_hub="")
+    return settings

@@ -4,13 +4,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from .corpus import Corpus
 from .export import ExportError, base_url_for_export, export, site_files
 from .serve import serve_command
 from .snapshot import Snapshot
+from .state import current_state
 
 
 def init_app(app: Flask) -> None:
@@ -25,7 +26,7 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def check_command(directory: Path | None) -> None:
     """Read every seed in DIRECTORY (default: SEEDS_DIR); list the invalid ones; exit 1 if any."""
-    seeds_dir = directory or Path(current_app.config["SEEDS_DIR"])
+    seeds_dir = directory or Path(current_state().settings.seeds_dir)
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
     snapshot = _read(seeds_dir, log_invalid=False)
@@ -49,9 +50,10 @@ def check_command(directory: Path | None) -> None:
 def export_command(outdir: Path, base_url: str | None) -> None:
     """Write every first-page feed, the HTML pages and opml.xml under OUTDIR, atomically."""
     try:
-        base = base_url_for_export(base_url)
-        snapshot = _read(Path(current_app.config["SEEDS_DIR"]))
-        report = export(outdir.absolute(), site_files(snapshot, base))
+        settings = current_state().settings
+        base = base_url_for_export(base_url, settings)
+        snapshot = _read(Path(settings.seeds_dir))
+        report = export(outdir.absolute(), site_files(snapshot, base, settings))
     except ExportError as error:
         raise click.UsageError(str(error)) from None
     if report.version is None:
@@ -65,7 +67,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
 
 def _read(seeds_dir: Path, log_invalid: bool = True) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
-    corpus = Corpus.from_settings(current_app.config, seeds_dir=seeds_dir, reload_seconds=0,
+    corpus = Corpus.from_settings(current_state().settings, seeds_dir=seeds_dir, reload_seconds=0,
                                   log_invalid=log_invalid, progress=_progress())
     snapshot = corpus.load()
     corpus.save_cache()

@@ -5,7 +5,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 from .model import SeedError
 from .parsecache import ParseCache, Result, StatKey, read_many
 from .scan import seed_files, seed_files_beside
+from .settings import Settings
 from .sitedata import SiteData, SiteEntry, read_site_data
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .watcher import Watcher
@@ -56,12 +57,12 @@ class Corpus:
         self._progress = progress
 
     @classmethod
-    def from_settings(cls, config: Mapping[str, Any], **options: Any) -> "Corpus":
+    def from_settings(cls, settings: Settings, **options: Any) -> "Corpus":
         """The corpus the settings describe; options (seeds_dir, reload_seconds...) override."""
-        settings = {"seeds_dir": config["SEEDS_DIR"], "reload_seconds": config["RELOAD_SECONDS"],
-                    "title": config["SITE_TITLE"], "description": config["SITE_DESCRIPTION"],
-                    "cache_dir": config["CACHE_DIR"] or None}
-        return cls(**{**settings, **options})
+        described = {"seeds_dir": settings.seeds_dir, "reload_seconds": settings.reload_seconds,
+                     "title": settings.site_title, "description": settings.site_description,
+                     "cache_dir": settings.cache_dir or None}
+        return cls(**{**described, **options})
 
     @property
     def current(self) -> Snapshot | None:

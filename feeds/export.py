@@ -13,10 +13,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
-
 from .documents import Document
 from .render import FORMATS
+from .settings import Settings
 from .site import feed_document, feed_page, index_document, opml_document, section_document
 from .snapshot import ALL, Snapshot
 from .urls import feed_path, page_path
@@ -38,18 +37,18 @@ class ExportError(Exception):
     """OUTDIR cannot take an export; the message says why."""
 
 
-def site_files(snapshot: Snapshot, base_url: str) -> dict[str, bytes]:
+def site_files(snapshot: Snapshot, base_url: str, settings: Settings) -> dict[str, bytes]:
     """Every file of the export by relative path, each document with a `.gz` sibling."""
-    documents: dict[str, Document] = {"opml.xml": opml_document(snapshot, base_url)}
+    documents: dict[str, Document] = {"opml.xml": opml_document(snapshot, base_url, settings)}
     for section in snapshot.sections():
         for fmt in FORMATS:
             path = feed_path(section.kind, section.slug, fmt).lstrip("/")
-            documents[path] = feed_document(feed_page(section, fmt, base_url))
+            documents[path] = feed_document(feed_page(section, fmt, base_url, settings))
         if section.kind == ALL:
-            documents["index.html"] = index_document(snapshot, base_url)
+            documents["index.html"] = index_document(snapshot, base_url, settings)
         else:
             folder = page_path(section.kind, section.slug).lstrip("/")
-            documents[f"{folder}/index.html"] = section_document(section, base_url)
+            documents[f"{folder}/index.html"] = section_document(section, base_url, settings)
     files = {f"static/{p.name}": p.read_bytes() for p in STATIC.iterdir() if p.is_file()}
     for path, document in documents.items():
         files[path] = document.body
@@ -189,9 +188,9 @@ def _remove_version(version: Path) -> None:
         shutil.rmtree(version)
 
 
-def base_url_for_export(option: str | None) -> str:
+def base_url_for_export(option: str | None, settings: Settings) -> str:
     """The base URL links in the export use: the option, else BASE_URL."""
-    base = (option or current_app.config["BASE_URL"]).rstrip("/")
+    base = (option or settings.base_url).rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ExportError("give --base-url https://your.site (or set FEEDS_BASE_URL): "
                           "feeds need absolute links")

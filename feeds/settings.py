@@ -71,6 +71,33 @@ SETTINGS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The typed settings every part of the app reads, one field per Setting; built once."""
+
+    seeds_dir: str
+    site_title: str
+    site_description: str
+    base_url: str
+    language: str
+    limit: int
+    max_limit: int
+    max_age: int
+    reload_seconds: float
+    websub_hub: str
+    trust_proxy: bool
+    cache_dir: str
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> "Settings":
+        """The settings config holds (or their defaults), typed; ValueError names a bad one."""
+        return cls(**{name.lower(): value for name, value in resolve(config).items()})
+
+    def as_config(self) -> dict[str, Any]:
+        """The settings by their Flask config names."""
+        return {setting.name: getattr(self, setting.name.lower()) for setting in SETTINGS}
+
+
 def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
     """Every setting from config (or its default), typed; ValueError names a bad one."""
     values = {}

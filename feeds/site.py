@@ -1,14 +1,15 @@
 """Every document of the site as bytes, apart from the request: feeds, HTML pages, OPML.
 
 The views serve these one at a time; `export` writes them all. HTML needs Flask's templates,
-so these run inside an application context.
+so these run inside an application context; the settings come as an argument.
 """
 
-from flask import current_app, render_template
+from flask import render_template
 
 from .documents import Document
 from .opml import render_opml
 from .render import FORMATS, FeedPage, render
+from .settings import Settings
 from .snapshot import TOPICS, Section, Snapshot, newest_update
 from .urls import absolute, feed_path, page_path
 
@@ -16,14 +17,13 @@ HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
 
 
-def feed_page(section: Section, fmt: str, base_url: str, page: int = 1,
+def feed_page(section: Section, fmt: str, base_url: str, settings: Settings, page: int = 1,
               limit: int | None = None) -> FeedPage:
-    """One page of a section's feed, configured from the app."""
-    config = current_app.config
-    return FeedPage(section=section, fmt=fmt, page=page, limit=limit or config["LIMIT"],
-                    query_limit=limit, base_url=base_url, site_title=config["SITE_TITLE"],
-                    language=config["LANGUAGE"], max_age=config["MAX_AGE"],
-                    hub=config["WEBSUB_HUB"])
+    """One page of a section's feed, as the settings shape it."""
+    return FeedPage(section=section, fmt=fmt, page=page, limit=limit or settings.limit,
+                    query_limit=limit, base_url=base_url, site_title=settings.site_title,
+                    language=settings.language, max_age=settings.max_age,
+                    hub=settings.websub_hub)
 
 
 def feed_document(page: FeedPage) -> Document:
@@ -31,28 +31,28 @@ def feed_document(page: FeedPage) -> Document:
     return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated)
 
 
-def index_document(snapshot: Snapshot, base_url: str) -> Document:
+def index_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
     """The HTML index of every feed."""
     html = render_template("index.html", snapshot=snapshot, latest=snapshot.site.articles[:10],
-                           **template_urls(base_url))
+                           **template_urls(base_url, settings))
     return Document.of(html.encode(), HTML, newest_update(snapshot.site.articles))
 
 
-def section_document(section: Section, base_url: str) -> Document:
+def section_document(section: Section, base_url: str, settings: Settings) -> Document:
     """The HTML page of one topic or provider."""
-    latest = section.articles[:current_app.config["LIMIT"]]
+    latest = section.articles[:settings.limit]
     html = render_template("section.html", section=section, latest=latest,
-                           **template_urls(base_url))
+                           **template_urls(base_url, settings))
     return Document.of(html.encode(), HTML, newest_update(latest))
 
 
-def opml_document(snapshot: Snapshot, base_url: str) -> Document:
+def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
     """The OPML list of every feed."""
-    body = render_opml(snapshot, base_url, current_app.config["SITE_TITLE"])
+    body = render_opml(snapshot, base_url, settings.site_title)
     return Document.of(body, OPML, newest_update(snapshot.site.articles))
 
 
-def template_urls(base_url: str) -> dict:
+def template_urls(base_url: str, settings: Settings) -> dict:
     """Helpers the templates use to link feeds and pages."""
     return {
         "feed_url": lambda s, fmt: absolute(base_url, feed_path(s.kind, s.slug, fmt)),
@@ -61,6 +61,6 @@ def template_urls(base_url: str) -> dict:
         "home_url": absolute(base_url, "/"),
         "opml_url": absolute(base_url, "/opml.xml"),
         "icon_url": absolute(base_url, "/static/favicon.svg"),
-        "site_title": current_app.config["SITE_TITLE"],
+        "site_title": settings.site_title,
         "formats": FORMATS.values(),
     }

@@ -4,7 +4,7 @@ import re
 from collections.abc import Hashable
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, abort, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .documents import Document
@@ -12,6 +12,7 @@ from .fastpath import remember
 from .render import FORMATS
 from .responses import answer, max_age_until, wants_gzip
 from .seeds import MAX_SLUG
+from .settings import Settings
 from .site import (
     feed_document,
     feed_page,
@@ -20,6 +21,7 @@ from .site import (
     section_document,
 )
 from .snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
+from .state import FeedsState, current_state
 from .urls import absolute
 
 bp = Blueprint("feeds", __name__)
@@ -46,7 +48,7 @@ def index() -> Response:
     base = _base_url()
     key = ("index", base)
     document = _state().documents.get(key, snapshot.loaded_at,
-                                      lambda: index_document(snapshot, base))
+                                      lambda: index_document(snapshot, base, _settings()))
     return _send(key, document, snapshot, (ALL, ""))
 
 
@@ -68,10 +70,11 @@ def section_page(kind: str, slug: str) -> Response:
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, "")
     base = _base_url()
-    latest = section.articles[:current_app.config["LIMIT"]]
+    latest = section.articles[:_settings().limit]
     signature = (latest, len(section.articles), section.name, section.description, section.logo)
     key = ("page", kind, section.slug, base)
-    document = _state().documents.get(key, signature, lambda: section_document(section, base))
+    document = _state().documents.get(key, signature,
+                                      lambda: section_document(section, base, _settings()))
     return _send(key, document, snapshot, (kind, section.slug))
 
 
@@ -82,7 +85,7 @@ def opml() -> Response:
     base = _base_url()
     key = ("opml", base)
     document = _state().documents.get(key, snapshot.loaded_at,
-                                      lambda: opml_document(snapshot, base))
+                                      lambda: opml_document(snapshot, base, _settings()))
     return _send(key, document, snapshot, (ALL, ""))
 
 
@@ -116,7 +119,7 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, f".{fmt}")
     limit, page = _paging()
-    doc = feed_page(section, fmt, _base_url(), page, limit)
+    doc = feed_page(section, fmt, _base_url(), _settings(), page, limit)
     if page > doc.pages:
         abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
     key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url)
@@ -147,7 +150,7 @@ def _moved(location: str) -> BaseResponse:
 
 def _paging() -> tuple[int | None, int]:
     """(limit if the query gives one, page) from the query string, or a 400 that says why."""
-    return _whole_param("limit", current_app.config["MAX_LIMIT"]), _whole_param(
+    return _whole_param("limit", _settings().max_limit), _whole_param(
         "page", _MAX_PAGE) or 1
 
 
@@ -170,7 +173,7 @@ def _send(key: Hashable, document: Document, snapshot: Snapshot,
     """The document (cached under key) with validators, caching headers and gzip; 304 when the
     client has it. No cache outlives an embargo ending in this section."""
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
-    max_age = max_age_until(snapshot, current_app.config["MAX_AGE"], section)
+    max_age = max_age_until(snapshot, _settings().max_age, section)
     status, headers, body = answer(document, use_gzip, max_age, request.environ)
     remember(request.environ, key, document.etag, use_gzip, snapshot, section)
     return Response(body, status, headers)
@@ -178,9 +181,14 @@ def _send(key: Hashable, document: Document, snapshot: Snapshot,
 
 def _base_url() -> str:
     """BASE_URL when set, else the request's own root."""
-    return current_app.config["BASE_URL"].rstrip("/") or request.root_url.rstrip("/")
+    return _settings().base_url.rstrip("/") or request.root_url.rstrip("/")
 
 
-def _state():
-    """The process's FeedsState."""
-    return current_app.extensions["feeds"]
+def _state() -> FeedsState:
+    """The process's state."""
+    return current_state()
+
+
+def _settings() -> Settings:
+    """The app's settings."""
+    return current_state().settings

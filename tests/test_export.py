@@ -126,11 +126,11 @@ def test_a_changed_file_is_rewritten_and_the_rest_linked(tmp_path):
     assert Path(out).is_symlink()
 
 
-def test_site_files_need_no_request(corpus_app):
-    with corpus_app.app_context():
-        snapshot = corpus_app.extensions["feeds"].corpus.snapshot()
-        files = site_files(snapshot, "https://feeds.example.org")
-    assert b"https://feeds.example.org/topics/canvas-apps.rss" in files["opml.xml"]
+def test_site_files_need_no_request(site_app):
+    state = site_app.extensions["feeds"]
+    with site_app.app_context():
+        files = site_files(state.corpus.snapshot(), "https://feeds.example.org", state.settings)
+    assert b"https://feeds.example.org/topics/open-source.rss" in files["opml.xml"]
 
 
 def test_export_writes_the_bytes_the_server_serves(seeds_dir, write_seed, tmp_path):

@@ -44,3 +44,9 @@ def test_trust_proxy_honours_forwarded_headers(make_client, write_seed):
     assert b"https://feeds.example.org/feed.rss" in trusted
     untrusted = make_client(BASE_URL="").get("/feed.rss", headers=headers).data
     assert b"feeds.example.org" not in untrusted
+
+
+def test_the_typed_settings_have_a_field_for_every_setting(seeds_dir):
+    settings = create_app({"SEEDS_DIR": str(seeds_dir), "LIMIT": "7"}).extensions["feeds"].settings
+    assert set(settings.as_config()) == {setting.name for setting in SETTINGS}
+    assert (settings.limit, settings.seeds_dir) == (7, str(seeds_dir))

@@ -1,0 +1,27 @@
+"""What one process shares between requests: the settings, the corpus, the documents, the hub."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .corpus import Corpus
+from .documents import DocumentCache
+from .settings import Settings
+from .websub import HubNotifier
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsState:
+    """The process's state, kept in `app.extensions["feeds"]`."""
+
+    settings: Settings
+    corpus: Corpus
+    documents: DocumentCache
+    hub: HubNotifier | None
+
+
+def current_state() -> FeedsState:
+    """The state of the app handling the current request or command."""
+    state = current_app.extensions["feeds"]
+    assert isinstance(state, FeedsState)
+    return state
