@@ -8,14 +8,15 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import cli, errors, views
-from .corpus import Corpus
-from .documents import DocumentCache
-from .fastpath import FastPath
-from .proxy import TrustedProxy
+from . import cli
+from .output.documents import DocumentCache
 from .settings import Settings
-from .state import FeedsState
-from .websub import HubNotifier
+from .view.corpus import Corpus
+from .web import errors, routes
+from .web.fastpath import FastPath
+from .web.proxy import TrustedProxy
+from .web.state import FeedsState
+from .web.websub import HubNotifier
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
-    app.register_blueprint(views.bp)
+    app.register_blueprint(routes.bp)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:

@@ -7,11 +7,11 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .corpus import Corpus
-from .export import ExportError, base_url_for_export, export, site_files
+from .output.export import ExportError, base_url_for_export, export, site_files
 from .serve import serve_command
-from .snapshot import Snapshot
-from .state import current_state
+from .view.corpus import Corpus
+from .view.snapshot import Snapshot
+from .web.state import current_state
 
 
 def init_app(app: Flask) -> None:

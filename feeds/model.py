@@ -87,3 +87,6 @@ class SeedError(Exception):
 
     def __hash__(self) -> int:
         return hash((self.path, self.reason))
+
+
+Result = Article | SeedError  # what reading one seed gives

@@ -20,8 +20,8 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
-from .corpus import Corpus
-from .forking import forbid_forking
+from .ingest.forking import forbid_forking
+from .view.corpus import Corpus
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import yaml
 from servers import serve
 
 from feeds import create_app
-from feeds.corpus import Corpus
+from feeds.view.corpus import Corpus
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_SETTING = os.environ.get("FEEDS_TEST_CORPUS", "")

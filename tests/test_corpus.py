@@ -9,7 +9,7 @@ import yaml
 from conftest import article_fields, oracle_listing, seed_text
 from facts import CORPUS
 
-from feeds.corpus import Corpus
+from feeds.view.corpus import Corpus
 
 ORACLE_TOPICS = ["ai-builder", "canvas-apps", "common-data-service", "teams-integration"]
 

@@ -12,7 +12,7 @@ from lxml import etree, html
 from servers import fetch, free_port, nginx, wait_until_up
 
 from feeds import create_app
-from feeds.export import ExportError, export, site_files
+from feeds.output.export import ExportError, export, site_files
 
 pytestmark = pytest.mark.server
 TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",

@@ -4,7 +4,7 @@ import pytest
 from conftest import article_fields
 
 from feeds import create_app
-from feeds.fastpath import FastPath
+from feeds.web.fastpath import FastPath
 
 REQUESTS = [
     ("/feed.rss", {}),

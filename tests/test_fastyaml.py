@@ -10,9 +10,9 @@ from conftest import SITE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds import fastyaml
-from feeds.fastyaml import Loader
-from feeds.seeds import front_matter_block
+from feeds.ingest import fastyaml
+from feeds.ingest.fastyaml import Loader
+from feeds.ingest.seed import front_matter_block
 
 HOSTILE = Path(__file__).parent / "hostile"
 

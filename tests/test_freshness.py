@@ -156,7 +156,7 @@ def test_each_change_is_pinged_once_not_once_per_worker(live):
 
 
 def test_a_hub_url_without_a_scheme_fails_each_ping_and_stops_none(caplog):
-    from feeds.websub import HubNotifier
+    from feeds.web.websub import HubNotifier
 
     notifier = HubNotifier("hub.example/no-scheme", "http://feeds.test")
     notifier.publish(["http://feeds.test/feed.rss"])

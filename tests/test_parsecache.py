@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from conftest import article_fields
 
-from feeds import parsecache
-from feeds.corpus import Corpus
-from feeds.parsecache import ParseCache, read_many
+from feeds.ingest import reading
+from feeds.ingest.reading import read_many
+from feeds.view.cache import ParseCache
+from feeds.view.corpus import Corpus
 
 
 def saved_corpus(seeds_dir, cache_dir) -> Corpus:
@@ -119,7 +120,7 @@ def test_parallel_read_equals_sequential_read(seeds_dir, write_seed, monkeypatch
     write_seed("bad.md", "---\ntitle: [\n---\n")
     names = sorted(p.name for p in seeds_dir.iterdir())
     sequential = read_many(seeds_dir, names)
-    monkeypatch.setattr(parsecache, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
     seen = []
     assert read_many(seeds_dir, names, lambda done, total: seen.append((done, total))) == (
         sequential)

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from feeds.ingest.seed import parse_seed
+from feeds.ingest.sitedata import SiteData, SiteEntry
 from feeds.model import SeedError
-from feeds.opml import render_opml
-from feeds.render import FeedPage, render
-from feeds.seeds import parse_seed
-from feeds.sitedata import SiteData, SiteEntry
-from feeds.snapshot import build_snapshot
+from feeds.output.opml import render_opml
+from feeds.output.render import FeedPage, render
+from feeds.view.snapshot import build_snapshot
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 text = st.text(max_size=60)

@@ -17,12 +17,12 @@ from conftest import BASE_URL, article_fields, seed_text
 from servers import deploy_conf, fetch, free_port, nginx, serve, serve_process, wait_until_up
 
 from feeds import create_app
-from feeds.corpus import Corpus
-from feeds.export import ExportError, export
-from feeds.fastpath import FastPath
-from feeds.parsecache import CACHE_VERSION, ParseCache
-from feeds.scan import MAX_DEPTH
-from feeds.seeds import MAX_TOPICS
+from feeds.ingest.scan import MAX_DEPTH
+from feeds.ingest.seed import MAX_TOPICS
+from feeds.output.export import ExportError, export
+from feeds.view.cache import CACHE_VERSION, ParseCache
+from feeds.view.corpus import Corpus
+from feeds.web.fastpath import FastPath
 
 FORGED = [
     {"X-Forwarded-Prefix": "@evil.example"},

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from conftest import article_fields, seed_text
 
+from feeds.ingest.seed import MAX_SEED_BYTES, parse_seed, read_seed
 from feeds.model import SeedError
-from feeds.seeds import MAX_SEED_BYTES, parse_seed, read_seed
 
 NOW = datetime.now(UTC)
 

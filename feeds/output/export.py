@@ -13,14 +13,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..settings import Settings
+from ..view.snapshot import ALL, Snapshot
 from .documents import Document
+from .pages import feed_document, feed_page, index_document, opml_document, section_document
 from .render import FORMATS
-from .settings import Settings
-from .site import feed_document, feed_page, index_document, opml_document, section_document
-from .snapshot import ALL, Snapshot
 from .urls import feed_path, page_path
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .corpus import Corpus
-from .documents import DocumentCache
-from .settings import Settings
+from ..output.documents import DocumentCache
+from ..settings import Settings
+from ..view.corpus import Corpus
 from .websub import HubNotifier
 
 

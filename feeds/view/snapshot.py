@@ -5,8 +5,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .model import Article, SeedError
-from .sitedata import SiteData, SiteEntry
+from ..ingest.sitedata import SiteData, SiteEntry
+from ..model import Article, SeedError
 
 ALL, TOPICS, PROVIDERS = "all", "topics", "providers"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

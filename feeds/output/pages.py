@@ -6,11 +6,11 @@ so these run inside an application context; the settings come as an argument.
 
 from flask import render_template
 
+from ..settings import Settings
+from ..view.snapshot import TOPICS, Section, Snapshot, newest_update
 from .documents import Document
 from .opml import render_opml
 from .render import FORMATS, FeedPage, render
-from .settings import Settings
-from .snapshot import TOPICS, Section, Snapshot, newest_update
 from .urls import absolute, feed_path, page_path
 
 HTML = "text/html; charset=utf-8"

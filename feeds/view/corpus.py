@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import SeedError
-from .parsecache import ParseCache, Result, StatKey, read_many
-from .scan import seed_files, seed_files_beside
-from .settings import Settings
-from .sitedata import SiteData, SiteEntry, read_site_data
+from ..ingest.reading import read_many
+from ..ingest.scan import StatKey, seed_files, seed_files_beside
+from ..ingest.sitedata import SiteData, SiteEntry, read_site_data
+from ..model import Result, SeedError
+from ..settings import Settings
+from .cache import ParseCache
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .watcher import Watcher
 

@@ -4,7 +4,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from .snapshot import Section, Snapshot, newest_update
+from ..view.snapshot import Section, Snapshot, newest_update
 from .urls import absolute, feed_path, page_path
 
 

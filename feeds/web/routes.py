@@ -7,22 +7,22 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from .documents import Document
-from .fastpath import remember
-from .render import FORMATS
-from .responses import answer, max_age_until, wants_gzip
-from .seeds import MAX_SLUG
-from .settings import Settings
-from .site import (
+from ..ingest.seed import MAX_SLUG
+from ..output.documents import Document
+from ..output.pages import (
     feed_document,
     feed_page,
     index_document,
     opml_document,
     section_document,
 )
-from .snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
+from ..output.render import FORMATS
+from ..output.urls import absolute
+from ..settings import Settings
+from ..view.snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
+from .answer import answer, max_age_until, wants_gzip
+from .fastpath import remember
 from .state import FeedsState, current_state
-from .urls import absolute
 
 bp = Blueprint("feeds", __name__)
 

@@ -11,8 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .render import FORMATS
-from .urls import absolute, feed_path
+from ..output.render import FORMATS
+from ..output.urls import absolute, feed_path
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
-from .ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
-from .model import Article, Provider
-from .snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
+from ..model import Article, Provider
+from ..view.snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
+from .feedgen_ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .urls import absolute, feed_path, page_path, with_query
 
 GENERATOR = "Seed Feeds"

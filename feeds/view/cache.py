@@ -1,4 +1,4 @@
-"""Reading many seeds fast: every core for a cold start, and a parse cache kept on disk."""
+"""The parse cache: every seed's result and the view built from them, in one file on disk."""
 
 import hashlib
 import logging
@@ -6,68 +6,19 @@ import os
 import pickle
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .forking import may_fork
-from .model import Article, SeedError
-from .scan import StatKey
-from .seeds import read_seed
-from .sitedata import SiteEntry
+from ..ingest.scan import StatKey
+from ..ingest.sitedata import SiteEntry
+from ..model import Article, Result, SeedError
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 6
-PARALLEL_FROM = 2000
-Result = Article | SeedError
-
-
-def read_one(root: Path, name: str) -> Result:
-    """Read one seed, returning the error instead of raising it."""
-    try:
-        return read_seed(root / name, name)
-    except SeedError as error:
-        return error
-
-
-def read_many(root: Path, names: list[str],
-              progress: Callable[[int, int], None] | None = None) -> list[Result]:
-    """Read seeds in order; in several processes when there are enough to pay for them.
-
-    progress, when given, is told (seeds read so far, seeds to read) as the work goes.
-    """
-    workers = os.cpu_count() or 1
-    if len(names) < PARALLEL_FROM or workers < 2:
-        return _read_chunk(root, names)
-    chunks = [names[i:i + 500] for i in range(0, len(names), 500)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
-            results: list[Result] = []
-            for chunk in pool.map(_read_chunk, [root] * len(chunks), chunks):
-                results += chunk
-                if progress:
-                    progress(len(results), len(names))
-            return results
-    except (OSError, BrokenProcessPool) as error:
-        log.warning("reading seeds in one process (%s)", error)
-        return _read_chunk(root, names)
-
-
-def _start_method() -> str:
-    """fork when nothing else runs in this process (a cold start), else spawn, which is safe."""
-    return "fork" if may_fork() else "spawn"
-
-
-def _read_chunk(root: Path, names: list[str]) -> list[Result]:
-    """A worker process's share."""
-    return [read_one(root, name) for name in names]
-
+CACHE_VERSION = 7
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
@@ -75,8 +26,8 @@ _ALLOWED = {
     ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta"),
     ("feeds.model", "Article"), ("feeds.model", "Image"), ("feeds.model", "Provider"),
     ("feeds.model", "Topic"), ("feeds.model", "Related"), ("feeds.model", "SeedError"),
-    ("feeds.snapshot", "Snapshot"), ("feeds.snapshot", "Section"),
-    ("feeds.sitedata", "SiteEntry"), ("feeds.sitedata", "SiteData"),
+    ("feeds.view.snapshot", "Snapshot"), ("feeds.view.snapshot", "Section"),
+    ("feeds.ingest.sitedata", "SiteEntry"), ("feeds.ingest.sitedata", "SiteData"),
 }
 
 

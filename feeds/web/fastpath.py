@@ -13,10 +13,10 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from .corpus import Corpus
-from .documents import DocumentCache
-from .responses import answer, max_age_until
-from .snapshot import Snapshot
+from ..output.documents import DocumentCache
+from ..view.corpus import Corpus
+from ..view.snapshot import Snapshot
+from .answer import answer, max_age_until
 
 _ENVIRON_KEY = "feeds.document"
 _QUERY_NAMES = ("limit", "page")  # the only parameters an answer depends on

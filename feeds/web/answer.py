@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from werkzeug.datastructures import Accept
 from werkzeug.http import is_resource_modified, parse_accept_header
 
-from .documents import Document
-from .snapshot import Snapshot
+from ..output.documents import Document
+from ..view.snapshot import Snapshot
 
 
 def wants_gzip(accept_encoding: str | None) -> bool:

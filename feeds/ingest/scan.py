@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ..model import SeedError
 from .forking import may_fork
-from .model import SeedError
-from .seeds import SEED_SUFFIXES
+from .seed import SEED_SUFFIXES
 
 StatKey = tuple[int, int]
 Found = dict[str, StatKey | SeedError]

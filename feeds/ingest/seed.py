@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import yaml
 
+from ..model import Article, Image, Provider, Related, SeedError, Topic
+from ..text import clean, domain_slug, http_url, plain_text, slugify, without_forbidden
 from . import fastyaml
-from .model import Article, Image, Provider, Related, SeedError, Topic
-from .text import clean, domain_slug, http_url, plain_text, slugify, without_forbidden
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")

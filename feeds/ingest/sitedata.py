@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
+from ..text import domain_slug, http_url, plain_text, slugify
 from . import fastyaml
-from .seeds import front_matter_block
-from .text import domain_slug, http_url, plain_text, slugify
+from .seed import front_matter_block
 
 log = logging.getLogger(__name__)
 

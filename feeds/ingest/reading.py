@@ -1,0 +1,58 @@
+"""Reading many seeds: in one process, or on every core when there are enough of them."""
+
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from pathlib import Path
+
+from ..model import Result, SeedError
+from .forking import may_fork
+from .seed import read_seed
+
+log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 2000
+
+
+def read_one(root: Path, name: str) -> Result:
+    """Read one seed, returning the error instead of raising it."""
+    try:
+        return read_seed(root / name, name)
+    except SeedError as error:
+        return error
+
+
+def read_many(root: Path, names: list[str],
+              progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Read seeds in order; in several processes when there are enough to pay for them.
+
+    progress, when given, is told (seeds read so far, seeds to read) as the work goes.
+    """
+    workers = os.cpu_count() or 1
+    if len(names) < PARALLEL_FROM or workers < 2:
+        return _read_chunk(root, names)
+    chunks = [names[i:i + 500] for i in range(0, len(names), 500)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
+            results: list[Result] = []
+            for chunk in pool.map(_read_chunk, [root] * len(chunks), chunks):
+                results += chunk
+                if progress:
+                    progress(len(results), len(names))
+            return results
+    except (OSError, BrokenProcessPool) as error:
+        log.warning("reading seeds in one process (%s)", error)
+        return _read_chunk(root, names)
+
+
+def _start_method() -> str:
+    """fork when nothing else runs in this process (a cold start), else spawn, which is safe."""
+    return "fork" if may_fork() else "spawn"
+
+
+def _read_chunk(root: Path, names: list[str]) -> list[Result]:
+    """A worker process's share."""
+    return [read_one(root, name) for name in names]

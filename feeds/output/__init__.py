@@ -1,0 +1,1 @@
+"""The view -> bytes: URLs, formats and rendering, OPML, HTML pages, documents, export."""

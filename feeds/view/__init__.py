@@ -1,0 +1,1 @@
+"""Articles -> the published view: sections at one moment, kept current, cached on disk."""

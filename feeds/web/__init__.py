@@ -1,0 +1,1 @@
+"""HTTP: routes, the answer with its validators, the fast path, errors, proxies, WebSub."""
