@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import cli
+from .heap import collector_paused
 from .output.documents import DocumentCache
 from .settings import Settings
 from .view.corpus import Corpus
@@ -34,7 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       delay=settings.reload_seconds) if settings.websub_hub else None
     state = FeedsState(
         settings=settings,
-        corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None),
+        corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None,
+                                    heap_policy=collector_paused),
         documents=DocumentCache(),
         hub=hub,
     )

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .heap import collector_paused
 from .output.export import ExportError, base_url_for_export, export, site_files
 from .serve import serve_command
 from .view.corpus import Corpus
@@ -68,6 +69,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
 def _read(seeds_dir: Path, log_invalid: bool = True) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
     corpus = Corpus.from_settings(current_state().settings, seeds_dir=seeds_dir, reload_seconds=0,
+                                  heap_policy=collector_paused,
                                   log_invalid=log_invalid, progress=_progress())
     snapshot = corpus.load()
     corpus.save_cache()

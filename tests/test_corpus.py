@@ -51,14 +51,14 @@ def test_site_listing_is_newest_first_ties_by_url(snapshot):
     assert keys == sorted(keys)
 
 
-def test_site_order_agrees_with_the_oracle_where_dates_differ(snapshot, url_of, corpus_dir):
+def test_site_order_agrees_with_the_oracle_where_dates_differ(snapshot, url_of):
     mine = [a.url for a in snapshot.site.articles]
     oracle = distinct(url_of[path] for path in oracle_listing())
     published = {a.url: a.published_at for a in snapshot.site.articles}
     assert [published[u] for u in mine] == [published[u] for u in oracle]
 
 
-def test_no_unpublished_seed_is_listed(snapshot, url_of, corpus_dir):
+def test_no_unpublished_seed_is_listed(snapshot, url_of):
     published_paths = set(oracle_listing())
     listed = {a.path for a in snapshot.site.articles}
     unpublished = set(url_of) - published_paths
@@ -192,3 +192,26 @@ def test_the_watcher_runs_one_thread_a_process_and_ends_with_its_corpus(seeds_di
     thread, = mine
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_the_app_chooses_the_heap_policy_and_a_hand_made_corpus_has_none(seeds_dir):
+    from feeds import create_app
+    from feeds.heap import collector_paused, unchanged
+
+    assert create_app({"SEEDS_DIR": str(seeds_dir)}).extensions["feeds"].corpus._heap_policy \
+        is collector_paused
+    assert Corpus(seeds_dir)._heap_policy is unchanged
+
+
+def test_the_first_load_under_the_policy_freezes_what_it_loaded():
+    import gc
+
+    from feeds.heap import collector_paused
+
+    gc.unfreeze()
+    with collector_paused(first=False):
+        kept = [object() for _ in range(1000)]
+    assert gc.get_freeze_count() == 0
+    with collector_paused(first=True):
+        kept += [object() for _ in range(1000)]
+    assert gc.get_freeze_count() >= 2000

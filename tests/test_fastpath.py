@@ -58,3 +58,20 @@ def test_errors_are_never_remembered(fast_app):
     assert client.get("/feed.rss?limit=0").status_code == 400
     assert client.get("/feed.rss?limit=0").status_code == 400
     assert client.get("/topics/nope.rss").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "headers"), REQUESTS)
+def test_repeats_never_reach_flask(fast_app, path, headers):
+    calls = []
+    inner = fast_app.wsgi_app.app
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    fast_app.wsgi_app.app = counted
+    client = fast_app.test_client()
+    for _ in range(5):
+        assert client.get(path, headers=headers).status_code == 200
+    client.head(path, headers=headers)
+    assert calls == [path.split("?")[0]]  # only the first went through Flask

@@ -176,7 +176,7 @@ def test_topics_and_providers_of_hidden_seeds_do_not_exist(app, path):
     assert app.test_client().get(path).status_code == 404
 
 
-def test_invalid_seed_is_logged_once_per_change_not_per_request(app, hostile_dir, caplog):
+def test_invalid_seed_is_logged_once_per_change_not_per_request(hostile_dir, caplog):
     corpus = create_app({"TESTING": True, "SEEDS_DIR": str(hostile_dir),
                          "RELOAD_SECONDS": 0}).extensions["feeds"].corpus
     for _ in range(3):

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 
 STAGES = ["ingest", "view", "output", "web"]
-SHARED = {"model", "settings", "text"}
+SHARED = {"model", "settings", "text", "heap"}
 
 
 def imported_stages(path) -> set[str]:

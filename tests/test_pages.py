@@ -36,7 +36,7 @@ def test_pages_carry_autodiscovery_links(client, path):
     assert types["application/rss+xml"] == f"{BASE_URL}{suffix}.rss"
 
 
-def test_section_page_lists_its_latest_articles(client, corpus_app):
+def test_section_page_lists_its_latest_articles(client):
     doc = page(client, "/topics/canvas-apps")
     assert doc.xpath("string(//h1)") == "Canvas apps"
     assert len(doc.xpath("//ol[@class='articles']/li")) == 18

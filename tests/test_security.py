@@ -204,8 +204,8 @@ def deep_folder(seeds_dir):
         os.close(folder)
 
 
-def test_a_deep_folder_is_reported_and_every_other_seed_still_appears(deep_folder, write_seed,
-                                                                      make_client):
+@pytest.mark.usefixtures("deep_folder")
+def test_a_deep_folder_is_reported_and_every_other_seed_still_appears(write_seed, make_client):
     write_seed("top.md", **article_fields(1))
     client = make_client()
     health = json.loads(client.get("/healthz").data)

@@ -1,16 +1,15 @@
 """The seeds folder kept current: scan, re-read changed files, rebuild the published view."""
 
-import gc
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..heap import HeapPolicy, unchanged
 from ..ingest.reading import read_many
 from ..ingest.scan import StatKey, seed_files, seed_files_beside
 from ..ingest.sitedata import SiteData, SiteEntry, read_site_data
@@ -35,8 +34,10 @@ class Corpus:
                  title: str = "Seed Feeds", description: str = "",
                  on_change: Callable[[list[tuple[str, str]]], None] | None = None,
                  log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
-                 progress: Callable[[int, int], None] | None = None):
+                 progress: Callable[[int, int], None] | None = None,
+                 heap_policy: HeapPolicy = unchanged):
         self.seeds_dir = Path(seeds_dir).resolve()
+        self._heap_policy = heap_policy
         self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self.last_error: str | None = None
@@ -93,14 +94,11 @@ class Corpus:
     def _refresh_holding_lock(self) -> None:
         """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
         last good view (or an empty one, at first) and is reported in `last_error`."""
-        first = self._snapshot is None
-        with _gc_paused():
+        with self._heap_policy(self._snapshot is None):
             try:
                 self._refresh()
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
-            if first:  # the loaded articles live on: spare them this and every later collection
-                gc.freeze()
 
     def failed(self, reason: str) -> None:
         """Note that a reload failed: logged once per reason; the last good view stays."""
@@ -228,18 +226,6 @@ def _site_data_key(data_dir: Path) -> tuple:
             continue
         key.append((str(path), stat.st_size, stat.st_mtime_ns))
     return tuple(key)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which otherwise rescans every object as they pile up."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _now() -> datetime:
