@@ -7,6 +7,10 @@ articles unpickles in half the time (tuples are rebuilt in C, not field by field
 from datetime import datetime
 from typing import NamedTuple
 
+# The kinds of section a feed has: every article, one topic, one provider.
+ALL, TOPICS, PROVIDERS = "all", "topics", "providers"
+MAX_SLUG = 200  # longer topic or provider slugs make a seed invalid
+
 
 class Image(NamedTuple):
     """A picture with its size when known."""

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..model import Article, Image, Provider, Related, SeedError, Topic
+from ..model import MAX_SLUG, Article, Image, Provider, Related, SeedError, Topic
 from ..text import clean, domain_slug, http_url, plain_text, slugify, without_forbidden
 from . import fastyaml
 
@@ -24,7 +24,6 @@ _MISSING = object()
 _SHARED: dict[object, object] = {}
 _MAX_SHARED = 100_000
 _EARLIEST_YEAR = 1900
-MAX_SLUG = 200
 T = TypeVar("T")
 MAX_IMAGES = 10
 MAX_RELATED = 20

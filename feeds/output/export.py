@@ -13,8 +13,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model import ALL
 from ..settings import Settings
-from ..view.snapshot import ALL, Snapshot
+from ..view.snapshot import Snapshot
 from .documents import Document
 from .pages import feed_document, feed_page, index_document, opml_document, section_document
 from .render import FORMATS

@@ -6,8 +6,9 @@ so these run inside an application context; the settings come as an argument.
 
 from flask import render_template
 
+from ..model import TOPICS
 from ..settings import Settings
-from ..view.snapshot import TOPICS, Section, Snapshot, newest_update
+from ..view.snapshot import Section, Snapshot, newest_update
 from .documents import Document
 from .opml import render_opml
 from .render import FORMATS, FeedPage, render

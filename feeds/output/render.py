@@ -10,8 +10,8 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
-from ..model import Article, Provider
-from ..view.snapshot import ALL, PROVIDERS, TOPICS, Section, newest_update
+from ..model import ALL, PROVIDERS, TOPICS, Article, Provider
+from ..view.snapshot import Section, newest_update
 from .feedgen_ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .urls import absolute, feed_path, page_path, with_query
 

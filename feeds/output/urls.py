@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from ..view.snapshot import ALL
+from ..model import ALL
 
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:

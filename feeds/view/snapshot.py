@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..ingest.sitedata import SiteData, SiteEntry
-from ..model import Article, SeedError
+from ..model import ALL, PROVIDERS, TOPICS, Article, SeedError
 
-ALL, TOPICS, PROVIDERS = "all", "topics", "providers"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

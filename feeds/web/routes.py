@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..ingest.seed import MAX_SLUG
+from ..model import ALL, MAX_SLUG, PROVIDERS, TOPICS
 from ..output.documents import Document
 from ..output.pages import (
     feed_document,
@@ -19,7 +19,7 @@ from ..output.pages import (
 from ..output.render import FORMATS
 from ..output.urls import absolute
 from ..settings import Settings
-from ..view.snapshot import ALL, PROVIDERS, TOPICS, Section, Snapshot
+from ..view.snapshot import Section, Snapshot
 from .answer import answer, max_age_until, wants_gzip
 from .fastpath import remember
 from .state import FeedsState, current_state
