@@ -15,6 +15,9 @@ _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 # The common case, needing no change: http(s), a plain host name, then only URL characters.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
                         r"(?:[/?#][A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*)?")
+# A Host header's value: a name or an IPv6 literal, an optional port. No nested repetition, so
+# matching takes time linear in the length, whatever a client sends.
+HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 _NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
 
 

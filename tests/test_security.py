@@ -68,6 +68,13 @@ def test_forwarded_values_that_are_not_what_they_claim_move_no_link(small_site):
 
 
 @pytest.mark.server
+def test_a_forwarded_host_built_to_backtrack_is_refused_at_once(small_site):
+    with serve({"FEEDS_SEEDS_DIR": str(small_site), "FEEDS_TRUST_PROXY": "1"}) as base:
+        status, _, body = fetch(f"{base}/feed.atom", {"X-Forwarded-Host": "a" * 250 + "!"})
+        assert status == 200 and self_link(body) == f"{base}/feed.atom"
+
+
+@pytest.mark.server
 def test_nginx_in_front_keeps_a_forged_prefix_out_of_its_cache(small_site, public_tmp):
     seeds = public_tmp / "forged-prefix-seeds"
     shutil.copytree(small_site, seeds)

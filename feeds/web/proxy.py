@@ -9,8 +9,8 @@ characters that starts with '/'; anything else is ignored (and the request's own
 import re
 from collections.abc import Callable, Iterable
 
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::[0-9]{1,5})?"
-                   r"|\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?")
+from ..text import HOST
+
 _PORT = re.compile(r"[0-9]{1,5}")
 _PREFIX = re.compile(r"(?:/[A-Za-z0-9._~-]+)+/?")
 _SCHEMES = {"http", "https"}
@@ -46,7 +46,7 @@ class TrustedProxy:
         if scheme in _SCHEMES:
             environ["wsgi.url_scheme"] = scheme
         host = _last(environ, "HTTP_X_FORWARDED_HOST") or ""
-        if len(host) <= 260 and _HOST.fullmatch(host):
+        if HOST.fullmatch(host):
             environ["HTTP_HOST"] = host
             environ["SERVER_NAME"], port = _split(host)
             if port:

@@ -19,6 +19,7 @@ from ..output.pages import (
 from ..output.render import FORMATS
 from ..output.urls import absolute
 from ..settings import Settings
+from ..text import HOST
 from ..view.snapshot import Section, Snapshot
 from .answer import answer, max_age_until, wants_gzip
 from .fastpath import remember
@@ -26,7 +27,6 @@ from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
 
-_HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 _WHOLE = re.compile(r"[0-9]{1,9}")
 _MAX_PAGE = 1_000_000
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
@@ -37,7 +37,7 @@ _FMT = f"<any({', '.join(FORMATS)}):fmt>"
 def refuse_odd_host() -> None:
     """A Host header that is no host name gets a 400, whatever BASE_URL says."""
     host = request.headers.get("Host")
-    if host is not None and not _HOST.fullmatch(host):
+    if host is not None and not HOST.fullmatch(host):
         abort(400, "The Host header must be a host name, with an optional port.")
 
 
