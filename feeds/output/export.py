@@ -71,10 +71,10 @@ def export(outdir: Path, files: dict[str, bytes]) -> ExportReport:
     version = versions / _digest(files)
     if os.path.lexists(version):
         _remove_version(version)
+    _make_folders(version, files)
     written = linked = 0
     for path, body in sorted(files.items()):
         target = version / path
-        _make_folders(version, target.parent)
         if current is not None and _same_regular_file(current / path, body):
             os.link(current / path, target, follow_symlinks=False)
             linked += 1
@@ -117,15 +117,16 @@ def _own_folder(folder: Path) -> None:
     os.chmod(folder, 0o755)
 
 
-def _make_folders(version: Path, folder: Path) -> None:
-    """Create folder and its parents up to version, 755, refusing anything in the way."""
-    for parent in [*reversed(folder.relative_to(version).parents), folder.relative_to(version)]:
-        path = version / parent
-        if not os.path.lexists(path):
-            path.mkdir(mode=0o755)
-            os.chmod(path, 0o755)
-        elif not stat.S_ISDIR(os.lstat(path).st_mode):
-            raise ExportError(f"{path} is in the way of the export")
+def _make_folders(version: Path, files: dict[str, bytes]) -> None:
+    """The new version folder and every folder its files go in, 755 (readable by a web server
+    of another user); mkdir fails on anything in the way."""
+    folders = {version}
+    for path in files:
+        folders.update(folder for folder in (version / path).parents
+                       if folder.is_relative_to(version))
+    for folder in sorted(folders):  # parents before their children
+        folder.mkdir(mode=0o755)
+        os.chmod(folder, 0o755)
 
 
 def _same_regular_file(path: Path, body: bytes) -> bool:

@@ -100,17 +100,18 @@ class Corpus:
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
 
-    def failed(self, reason: str) -> None:
-        """Note that a reload failed: logged once per reason; the last good view stays."""
+    def failed(self, reason: str, error: BaseException | None = None) -> None:
+        """Note that a reload failed: logged once per reason (with the traceback of an
+        unexpected error); the last good view stays."""
         if reason != self.last_error:
             log.error("reloading the seeds failed (%s); the last good view is still served",
-                      reason)
+                      reason, exc_info=error)
         self.last_error = reason
         if self._snapshot is None:
             self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
 
     def _refresh(self) -> None:
-        """refresh(), with the collector paused: reading creates many objects and frees few."""
+        """refresh(), under the heap policy: scan, re-read what changed, rebuild when needed."""
         started = _now()
         seeds_changed = self._scan_seeds()
         changed = self._scan_site_data() or seeds_changed

@@ -1,13 +1,10 @@
 """The background scanner: one daemon thread a process keeps a corpus fresh (again after a fork)."""
 
-import logging
 import os
 import threading
 import time
 import weakref
 from typing import Protocol
-
-log = logging.getLogger(__name__)
 
 
 class Watched(Protocol):
@@ -17,7 +14,7 @@ class Watched(Protocol):
     def seconds_to_next_refresh(self) -> float: ...
     def refresh(self) -> None: ...
     def save_cache(self) -> None: ...
-    def failed(self, reason: str) -> None: ...
+    def failed(self, reason: str, error: BaseException | None = None) -> None: ...
 
 
 class Watcher:
@@ -54,7 +51,6 @@ def _watch(corpus_ref: "weakref.ref[Watched]") -> None:
         try:
             corpus.refresh()
             corpus.save_cache()
-        except Exception as error:
-            log.exception("reloading the seeds failed; the last view is still served")
-            corpus.failed(f"{type(error).__name__}: {error}"[:300])
+        except Exception as error:  # a bug: the reason and its traceback, logged once
+            corpus.failed(f"{type(error).__name__}: {error}"[:300], error)
         del corpus

@@ -6,7 +6,7 @@ it sent; this middleware then keys that by everything the answer depends on (pat
 such request itself, for as long as the snapshot the view saw is still the current one and
 the document is still in the document cache. It holds no document of its own: what it keeps
 is small and bounded, whatever requests arrive. Conditional GET, gzip and the headers come
-from `responses.answer`, as in the view.
+from `answer.answer`, as in the view.
 """
 
 from collections.abc import Callable, Hashable, Iterable
