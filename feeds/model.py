@@ -62,6 +62,9 @@ class Article(NamedTuple):
     category: str
     published: bool
     deleted: bool
+    quality: float | None  # the seed's scores, None when it has none
+    heat: float | None
+    words: str  # the distinct search words of title and excerpt, space-separated
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 # feed validators reject as well.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # a run of letters and digits
 _NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
 # What RFC 3986 allows after the authority, with '%' for escapes already made.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
@@ -44,6 +45,15 @@ def slugify(name: str) -> str:
     """Lowercase ASCII with every run of other characters turned into '-'."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of text as searches compare them: runs of letters and digits, casefolded,
+    without accents (NFKD, combining marks removed)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not decomposed.isascii():
+        decomposed = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _WORD.findall(decomposed.casefold())
 
 
 # A slug may not end like a feed's URL, or /providers/<slug>.rss would mean two things.

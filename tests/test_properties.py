@@ -51,6 +51,8 @@ seed_fields = st.fixed_dictionaries(
         "related": st.one_of(st.lists(st.fixed_dictionaries(
             {"title": text, "webUrl": url}), max_size=2), anything),
         "type": mostly_text,
+        "quality": st.one_of(st.integers(-1000, 1000), st.floats(), anything),
+        "heat": st.one_of(st.integers(-1000, 1000), anything),
     },
 )
 
@@ -59,7 +61,8 @@ def assert_valid_outputs(snapshot):
     """Every feed of every section, and the OPML, parse cleanly."""
     for section in snapshot.sections():
         for fmt in ("rss", "atom", "json"):
-            body = render(FeedPage(section, fmt, 1, 50, None, "http://f.test", "T", "en", 300))
+            body = render(FeedPage(section, fmt, 1, 50, None, "http://f.test", "T", "en", 300,
+                                   section.articles[:50], len(section.articles)))
             if fmt == "json":
                 assert json.loads(body)["version"].endswith("1.1")
                 continue

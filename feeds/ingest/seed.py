@@ -1,5 +1,6 @@
 """Reading one seed file into an Article, or a SeedError saying why not."""
 
+import math
 import os
 import re
 from datetime import UTC, date, datetime
@@ -9,7 +10,15 @@ from typing import Any, TypeVar
 import yaml
 
 from ..model import MAX_SLUG, Article, Image, Provider, Related, SeedError, Topic
-from ..text import clean, domain_slug, http_url, plain_text, slugify, without_forbidden
+from ..text import (
+    clean,
+    domain_slug,
+    http_url,
+    plain_text,
+    search_words,
+    slugify,
+    without_forbidden,
+)
 from . import fastyaml
 
 MAX_SEED_BYTES = 1024 * 1024
@@ -102,11 +111,13 @@ def _article(fields: dict[str, Any], name: str) -> Article:
     updated_at = published_at
     if updated_raw is not None:
         updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
+    title = _required_text(fields, "title")
+    excerpt = _text(fields, "excerpt")
     return Article(
         path=name,
         url=_article_url(fields),
-        title=_required_text(fields, "title"),
-        excerpt=_text(fields, "excerpt"),
+        title=title,
+        excerpt=excerpt,
         published_at=published_at,
         updated_at=updated_at,
         provider=_provider(fields.get("provider")),
@@ -117,6 +128,9 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         category=_text(fields, "category"),
         published=_flag(fields.get("published", _MISSING), "published", absent=True),
         deleted=_flag(fields.get("deleted", _MISSING), "deleted", absent=False),
+        quality=_score(fields.get("quality"), "quality"),
+        heat=_score(fields.get("heat"), "heat"),
+        words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
     )
 
 
@@ -164,6 +178,15 @@ def _moment(value: Any, key: str) -> datetime:
     if moment.year < _EARLIEST_YEAR:
         raise _Invalid(f"{key} is before {_EARLIEST_YEAR}")
     return moment
+
+
+def _score(value: Any, key: str) -> float | None:
+    """An optional score (quality, heat): a finite number, or None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _Invalid(f"{key} must be a number, not {_type_name(value)}")
+    return value
 
 
 def _article_url(fields: dict[str, Any]) -> str:

@@ -4,27 +4,88 @@ The views serve these one at a time; `export` writes them all. HTML needs Flask'
 so these run inside an application context; the settings come as an argument.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import render_template
 
 from ..model import TOPICS
 from ..settings import Settings
-from ..view.snapshot import Section, Snapshot, newest_update
+from ..view.query import PLAIN, Query
+from ..view.select import ArticleSelection, Period, Selection, select
+from ..view.snapshot import EPOCH, Section, Snapshot, newest_update
+from .describe import describe
+from .digest import period_title
 from .documents import Document
 from .opml import render_opml
-from .render import FORMATS, FeedPage, render
-from .urls import absolute, feed_path, page_path
+from .readers import subscribe_links
+from .render import FORMATS, FeedPage, Format, feed_title, render
+from .urls import absolute, feed_path, page_path, with_query
 
 HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
+BUILD_PATH = "/build"  # where the form goes; it answers with the query's page
+_PAGE_PERIODS = 10  # digest periods a query's page shows
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A section made to measure: the query, what it selects now, and how a title says it."""
+
+    section: Section
+    query: Query
+    selection: Selection
+    filters: tuple[str, ...] = ()
+
+    @classmethod
+    def plain(cls, section: Section) -> "Made":
+        """The section as it is."""
+        return cls(section, PLAIN, ArticleSelection(section.articles))
+
+
+def made_to_measure(snapshot: Snapshot, section: Section, query: Query, now: datetime) -> Made:
+    """What query selects from section at moment now."""
+    if query.is_plain:
+        return Made.plain(section)
+    return Made(section, query, select(snapshot, section, query, now), describe(query, snapshot))
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What the form to build a feed offers and holds: the section, the choices, the query."""
+
+    section: str  # the section's page path without its slash: "", topics/ai
+    topics: tuple[tuple[str, str], ...]  # (slug, name)
+    providers: tuple[tuple[str, str], ...]
+    query: Query = PLAIN
+
+
+def build_form(snapshot: Snapshot, section: Section, query: Query = PLAIN) -> Form:
+    """The form for a page of section, holding query."""
+    return Form(
+        section=page_path(section.kind, section.slug).lstrip("/"),
+        topics=tuple((s.slug, s.name) for s in snapshot.topics.values()),
+        providers=tuple((s.slug, s.name) for s in snapshot.providers.values()),
+        query=query,
+    )
 
 
 def feed_page(section: Section, fmt: str, base_url: str, settings: Settings, page: int = 1,
-              limit: int | None = None) -> FeedPage:
-    """One page of a section's feed, as the settings shape it."""
-    return FeedPage(section=section, fmt=fmt, page=page, limit=limit or settings.limit,
-                    query_limit=limit, base_url=base_url, site_title=settings.site_title,
+              limit: int | None = None, made: Made | None = None) -> FeedPage:
+    """One page of a section's feed (of what a query selects from it), as the settings shape it.
+
+    Only the standard feeds name the WebSub hub: the hub is pinged for them alone.
+    """
+    made = made or Made.plain(section)
+    size = limit or settings.limit
+    start = (page - 1) * size
+    return FeedPage(section=section, fmt=fmt, page=page, limit=size, query_limit=limit,
+                    base_url=base_url, site_title=settings.site_title,
                     language=settings.language, max_age=settings.max_age,
-                    hub=settings.websub_hub)
+                    items=made.selection.entries(start, start + size),
+                    total=len(made.selection),
+                    hub=settings.websub_hub if made.query.is_plain else "",
+                    query=made.query, filters=made.filters)
 
 
 def feed_document(page: FeedPage) -> Document:
@@ -32,19 +93,53 @@ def feed_document(page: FeedPage) -> Document:
     return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated)
 
 
-def index_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
-    """The HTML index of every feed."""
+def index_document(snapshot: Snapshot, base_url: str, settings: Settings,
+                   form: Form | None = None) -> Document:
+    """The HTML index of every feed, with the form to build a feed when one is given."""
     html = render_template("index.html", snapshot=snapshot, latest=snapshot.site.articles[:10],
-                           **template_urls(base_url, settings))
+                           form=form, **template_urls(base_url, settings))
     return Document.of(html.encode(), HTML, newest_update(snapshot.site.articles))
 
 
-def section_document(section: Section, base_url: str, settings: Settings) -> Document:
-    """The HTML page of one topic or provider."""
+def section_document(section: Section, base_url: str, settings: Settings,
+                     form: Form | None = None) -> Document:
+    """The HTML page of one topic or provider, with the form to build a feed when given."""
     latest = section.articles[:settings.limit]
-    html = render_template("section.html", section=section, latest=latest,
+    html = render_template("section.html", section=section, latest=latest, form=form,
                            **template_urls(base_url, settings))
     return Document.of(html.encode(), HTML, newest_update(latest))
+
+
+def query_document(made: Made, base_url: str, settings: Settings, form: Form,
+                   period: Period | None = None) -> Document:
+    """The HTML page of a query: its feeds' addresses, subscribe links, the form, and the
+    matching articles (the digest's periods, or one period's articles)."""
+    feeds = [(fmt, _query_feed_url(made, fmt, base_url)) for fmt in FORMATS.values()]
+    if period is not None:
+        entries: tuple = period.articles
+    else:
+        entries = made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
+    html = render_template(
+        "query.html", section=made.section, query=made.query, total=len(made.selection),
+        title=feed_title(settings.site_title, made.section, made.filters), feeds=feeds,
+        readers=subscribe_links(feeds[0][1]), entries=entries, period=period, form=form,
+        period_title=period_title, period_url=lambda key: _query_page_url(made, base_url, key),
+        **template_urls(base_url, settings))
+    updated = newest_update(entries) if period or not made.query.digest else max(
+        (p.updated for p in entries), default=EPOCH)
+    return Document.of(html.encode(), HTML, updated)
+
+
+def _query_feed_url(made: Made, fmt: Format, base_url: str) -> str:
+    """The address of the query's feed in a format."""
+    path = feed_path(made.section.kind, made.section.slug, fmt.suffix)
+    return absolute(base_url, with_query(path, query=made.query.pairs()))
+
+
+def _query_page_url(made: Made, base_url: str, period: str) -> str:
+    """The address of the query's page for one period."""
+    path = page_path(made.section.kind, made.section.slug)
+    return absolute(base_url, with_query(path, query=[*made.query.pairs(), ("period", period)]))
 
 
 def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
@@ -64,4 +159,5 @@ def template_urls(base_url: str, settings: Settings) -> dict:
         "icon_url": absolute(base_url, "/static/favicon.svg"),
         "site_title": settings.site_title,
         "formats": FORMATS.values(),
+        "build_url": absolute(base_url, BUILD_PATH),
     }

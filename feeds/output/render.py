@@ -11,7 +11,10 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from ..model import ALL, PROVIDERS, TOPICS, Article, Provider
-from ..view.snapshot import Section, newest_update
+from ..view.query import PLAIN, Query
+from ..view.select import Period
+from ..view.snapshot import EPOCH, Section, newest_update
+from .digest import period_html, period_summary, period_title
 from .feedgen_ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .urls import absolute, feed_path, page_path, with_query
 
@@ -33,51 +36,58 @@ class FeedPage:
     site_title: str
     language: str
     max_age: int
+    items: tuple[Article | Period, ...]  # the entries on this page
+    total: int  # entries on every page
     hub: str = ""
-
-    @property
-    def items(self) -> tuple[Article, ...]:
-        """The articles on this page."""
-        start = (self.page - 1) * self.limit
-        return self.section.articles[start:start + self.limit]
+    query: Query = PLAIN
+    filters: tuple[str, ...] = ()  # what the query asks, as a title says it
 
     @property
     def pages(self) -> int:
         """How many pages the feed has at this limit (at least one)."""
-        return max(1, math.ceil(len(self.section.articles) / self.limit))
+        return max(1, math.ceil(self.total / self.limit))
 
     @property
     def updated(self) -> datetime:
         """The newest updatedDateTime on this page: never the current time."""
-        return newest_update(self.items)
+        if self.query.digest:
+            return max((period.updated for period in self.items), default=EPOCH)  # type: ignore[union-attr]
+        return newest_update(self.items)  # type: ignore[arg-type]
 
     def url(self, fmt: str | None = None, page: int | None = None) -> str:
         """The absolute URL of this feed in fmt at page (this document's by default)."""
         path = feed_path(self.section.kind, self.section.slug, fmt or self.fmt)
-        return absolute(self.base_url, with_query(path, self.query_limit, page or self.page))
+        query = self.query.pairs()
+        return absolute(self.base_url, with_query(path, self.query_limit, page or self.page, query))
 
     @property
     def signature(self) -> tuple:
         """What the bytes depend on beyond the cache key: the items and the section's facts."""
         section = self.section
-        return self.items, self.pages, section.name, section.description, section.logo
+        return self.items, self.pages, section.name, section.description, section.logo, \
+            self.filters
 
     @property
     def feed_id(self) -> str:
         """The stable id: the canonical URL of the feed's first page."""
-        return absolute(self.base_url, feed_path(self.section.kind, self.section.slug, self.fmt))
+        path = feed_path(self.section.kind, self.section.slug, self.fmt)
+        return absolute(self.base_url, with_query(path, query=self.query.pairs()))
 
     @property
     def html_url(self) -> str:
-        """The section's HTML page."""
-        return absolute(self.base_url, page_path(self.section.kind, self.section.slug))
+        """The HTML page of the section and query."""
+        return self.page_url()
+
+    def page_url(self, period: str = "") -> str:
+        """The HTML page of the section and query, or of one period of its digest."""
+        query = self.query.pairs() + ([("period", period)] if period else [])
+        path = page_path(self.section.kind, self.section.slug)
+        return absolute(self.base_url, with_query(path, query=query))
 
     @property
     def title(self) -> str:
-        """The site title, plus the topic or provider name."""
-        if self.section.kind == ALL:
-            return self.site_title
-        return f"{self.site_title}: {self.section.name}"
+        """The site title, plus the topic or provider name and what the query asks."""
+        return feed_title(self.site_title, self.section, self.filters)
 
     @property
     def description(self) -> str:
@@ -103,6 +113,12 @@ class FeedPage:
         return links
 
 
+def feed_title(site_title: str, section: Section, filters: tuple[str, ...]) -> str:
+    """"Seed Feeds", or "Seed Feeds: Power Apps · from Microsoft · weekly digest"."""
+    parts = ([] if section.kind == ALL else [section.name]) + list(filters)
+    return f"{site_title}: {' · '.join(parts)}" if parts else site_title
+
+
 def render(doc: FeedPage) -> bytes:
     """The document's bytes in its format."""
     return FORMATS[doc.fmt].render(doc)
@@ -115,6 +131,9 @@ def render_rss(doc: FeedPage) -> bytes:
     for rel, href in _extra_links(doc):
         fg.paging.add(rel, href)
     for entry, article in zip(fg.entry(), doc.items, strict=True):
+        if isinstance(article, Period):
+            entry.description(str(escape(period_summary(article))))
+            continue
         if article.excerpt:
             entry.description(str(escape(article.excerpt)))
         if provider := article.provider:
@@ -129,6 +148,9 @@ def render_atom(doc: FeedPage) -> bytes:
     for rel, href in _extra_links(doc):
         fg.link(href=href, rel=rel)
     for entry, article in zip(fg.entry(), doc.items, strict=True):
+        if isinstance(article, Period):
+            entry.summary(period_summary(article), type="text")
+            continue
         if article.excerpt:
             entry.summary(article.excerpt, type="text")
         if provider := article.provider:
@@ -192,9 +214,25 @@ def _feed_generator(doc: FeedPage, description: str) -> FeedGenerator:
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
     fg.ttl(max(1, doc.max_age // 60))
-    for article in doc.items:
-        _add_entry(fg, doc, article)
+    for item in doc.items:
+        if isinstance(item, Period):
+            _add_period_entry(fg, doc, item)
+        else:
+            _add_entry(fg, doc, item)
     return fg
+
+
+def _add_period_entry(fg: FeedGenerator, doc: FeedPage, period: Period) -> None:
+    """Add one digest period: its page is its link and its id, the same for as long as it is."""
+    entry = fg.add_entry(order="append")
+    url = doc.page_url(period.key)
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.title(period_title(period))
+    entry.link(href=url, rel="alternate")
+    entry.content(period_html(period), type="html")
+    entry.published(period.end)
+    entry.updated(period.updated)
 
 
 def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
@@ -243,7 +281,8 @@ def render_json(doc: FeedPage) -> bytes:
         feed["next_url"] = doc.url(page=doc.page + 1)
     if doc.hub:
         feed["hubs"] = [{"type": "WebSub", "url": doc.hub}]
-    feed["items"] = [_json_item(article) for article in doc.items]
+    feed["items"] = [_json_period(doc, item) if isinstance(item, Period) else _json_item(item)
+                     for item in doc.items]
     text = json.dumps(feed, ensure_ascii=False, indent=1)
     # The same JSON, with no markup in its bytes for a browser or a careless client to run.
     return text.translate(_JSON_HTML_SAFE).encode()
@@ -268,6 +307,14 @@ def _json_item(article: Article) -> dict[str, Any]:
     if article.topics:
         item["tags"] = [topic.name for topic in article.topics]
     return item
+
+
+def _json_period(doc: FeedPage, period: Period) -> dict[str, Any]:
+    """One digest period as a JSON Feed item."""
+    url = doc.page_url(period.key)
+    return {"id": url, "url": url, "title": period_title(period),
+            "content_html": period_html(period), "summary": period_summary(period),
+            "date_published": period.end.isoformat(), "date_modified": period.updated.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The site's URL scheme, as plain functions: paths of feeds and pages, absolute URLs."""
 
-from urllib.parse import urlencode
+from collections.abc import Sequence
+from urllib.parse import quote, urlencode
 
 from ..model import ALL
 
@@ -15,14 +16,15 @@ def page_path(kind: str, slug: str) -> str:
     return "/" if kind == ALL else f"/{kind}/{slug}"
 
 
-def with_query(path: str, limit: int | None = None, page: int = 1) -> str:
-    """path with limit (when given) and page (when past the first) as its query."""
-    params = {}
+def with_query(path: str, limit: int | None = None, page: int = 1,
+               query: Sequence[tuple[str, str]] = ()) -> str:
+    """path with the query's pairs, then limit (when given) and page (when past the first)."""
+    params = list(query)
     if limit is not None:
-        params["limit"] = limit
+        params.append(("limit", str(limit)))
     if page > 1:
-        params["page"] = page
-    return f"{path}?{urlencode(params)}" if params else path
+        params.append(("page", str(page)))
+    return f"{path}?{urlencode(params, safe=',', quote_via=quote)}" if params else path
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -14,13 +14,15 @@ def wants_gzip(accept_encoding: str | None) -> bool:
     return bool(accept_encoding) and parse_accept_header(accept_encoding, Accept)["gzip"] > 0
 
 
-def max_age_until(snapshot: Snapshot, max_age: int, section: tuple[str, str]) -> int:
+def max_age_until(snapshot: Snapshot, max_age: int, section: tuple[str, str],
+                  changes_at: datetime | None = None) -> int:
     """max_age, cut short so that no cached response of section outlives the next embargo
-    that ends in it; other sections' answers give no embargo away."""
-    moment = snapshot.embargoes.get(section)
-    if moment is None:
+    that ends in it (other sections' answers give no embargo away), nor changes_at, when the
+    clock alone changes what it shows (`since`, digests)."""
+    moments = [m for m in (snapshot.embargoes.get(section), changes_at) if m is not None]
+    if not moments:
         return max_age
-    remaining = (moment - datetime.now(UTC)).total_seconds()
+    remaining = (min(moments) - datetime.now(UTC)).total_seconds()
     return max(0, min(max_age, int(remaining)))
 
 

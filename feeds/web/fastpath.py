@@ -1,25 +1,29 @@
 """A WSGI fast path: a repeat GET or HEAD whose answer is already known skips Flask entirely.
 
 The Flask view that answers a request remembers (in the WSGI environ) which cached document
-it sent; this middleware then keys that by everything the answer depends on (path, the
-`limit` and `page` parameters, host, scheme, prefix, Accept-Encoding) and serves the next
-such request itself, for as long as the snapshot the view saw is still the current one and
-the document is still in the document cache. It holds no document of its own: what it keeps
-is small and bounded, whatever requests arrive. Conditional GET, gzip and the headers come
-from `answer.answer`, as in the view.
+it sent; this middleware then keys that by everything the answer depends on (path, the known
+query parameters, host, scheme, prefix, Accept-Encoding) and serves the next such request
+itself: while the snapshot the view saw is still the current one, the document is still in
+the document cache, and the clock alone has not changed what it shows (a `since` window
+moving on, a digest period ending). It holds no document of its own: what it keeps is small
+and bounded, whatever requests arrive. Conditional GET, gzip and the headers come from
+`answer.answer`, as in the view.
 """
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from ..output.documents import DocumentCache
 from ..view.corpus import Corpus
+from ..view.query import PARAMETERS
 from ..view.snapshot import Snapshot
 from .answer import answer, max_age_until
 
 _ENVIRON_KEY = "feeds.document"
-_QUERY_NAMES = ("limit", "page")  # the only parameters an answer depends on
+# The only parameters an answer depends on: others (utm_*, cache busters) never make an entry.
+_QUERY_NAMES = frozenset(("limit", "page", "period", *PARAMETERS))
 _MAX_KEY_TEXT = 512  # requests with longer paths, queries or headers are not remembered
 
 
@@ -32,12 +36,14 @@ class _Known:
     use_gzip: bool
     snapshot: Snapshot
     section: tuple[str, str]
+    changes_at: datetime | None  # when the clock alone changes the answer
 
 
 def remember(environ: dict, document_key: Hashable, etag: str, use_gzip: bool,
-             snapshot: Snapshot, section: tuple[str, str]) -> None:
+             snapshot: Snapshot, section: tuple[str, str],
+             changes_at: datetime | None = None) -> None:
     """Note, for the fast path, which cached document answered this request."""
-    environ[_ENVIRON_KEY] = _Known(document_key, etag, use_gzip, snapshot, section)
+    environ[_ENVIRON_KEY] = _Known(document_key, etag, use_gzip, snapshot, section, changes_at)
 
 
 class FastPath:
@@ -58,10 +64,12 @@ class FastPath:
             return self.app(environ, start_response)
         key = self._key(environ)
         known = self._known.get(key) if key is not None else None
-        if known is not None and known.snapshot is self.corpus.current:
+        if known is not None and known.snapshot is self.corpus.current and (
+                known.changes_at is None or datetime.now(UTC) < known.changes_at):
             document = self.documents.peek(known.document_key)
             if document is not None and document.etag == known.etag:
-                max_age = max_age_until(known.snapshot, self.max_age, known.section)
+                max_age = max_age_until(known.snapshot, self.max_age, known.section,
+                                        known.changes_at)
                 status, headers, body = answer(document, known.use_gzip, max_age, environ)
                 start_response(status, headers)
                 return [body] if method == "GET" else []

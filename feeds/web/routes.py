@@ -1,28 +1,38 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..model import ALL, MAX_SLUG, PROVIDERS, TOPICS
 from ..output.documents import Document
 from ..output.pages import (
+    BUILD_PATH,
+    build_form,
     feed_document,
     feed_page,
     index_document,
+    made_to_measure,
     opml_document,
+    query_document,
     section_document,
 )
 from ..output.render import FORMATS
-from ..output.urls import absolute
+from ..output.urls import absolute, page_path, with_query
 from ..settings import Settings
 from ..text import HOST
+from ..view.query import Query
+from ..view.select import DigestSelection
 from ..view.snapshot import Section, Snapshot
 from .answer import answer, max_age_until, wants_gzip
 from .fastpath import remember
+from .params import BadQuery, form_fields, read_period, read_query
 from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
@@ -31,6 +41,7 @@ _WHOLE = re.compile(r"[0-9]{1,9}")
 _MAX_PAGE = 1_000_000
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
 _FMT = f"<any({', '.join(FORMATS)}):fmt>"
+T = TypeVar("T")
 
 
 @bp.before_app_request
@@ -43,12 +54,16 @@ def refuse_odd_host() -> None:
 
 @bp.get("/")
 def index() -> Response:
-    """The HTML index of every feed."""
+    """The HTML index of every feed, or the page of a query over all articles."""
     snapshot = _state().corpus.snapshot()
+    query = _query(snapshot)
+    if not query.is_plain:
+        return _query_page(snapshot, snapshot.site, query)
     base = _base_url()
     key = ("index", base)
+    form = build_form(snapshot, snapshot.site)
     document = _state().documents.get(key, snapshot.loaded_at,
-                                      lambda: index_document(snapshot, base, _settings()))
+                                      lambda: index_document(snapshot, base, _settings(), form))
     return _send(key, document, snapshot, (ALL, ""))
 
 
@@ -66,16 +81,38 @@ def section_feed(kind: str, slug: str, fmt: str) -> Response:
 
 @bp.get(f"/<any({TOPICS}, {PROVIDERS}):kind>/<slug>")
 def section_page(kind: str, slug: str) -> Response:
-    """The HTML page of one topic or provider."""
+    """The HTML page of one topic or provider, or of a query over its articles."""
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, "")
+    query = _query(snapshot)
+    if not query.is_plain:
+        return _query_page(snapshot, section, query)
     base = _base_url()
     latest = section.articles[:_settings().limit]
-    signature = (latest, len(section.articles), section.name, section.description, section.logo)
+    form = build_form(snapshot, section)
+    signature = (latest, len(section.articles), section.name, section.description, section.logo,
+                 form)
     key = ("page", kind, section.slug, base)
-    document = _state().documents.get(key, signature,
-                                      lambda: section_document(section, base, _settings()))
+    document = _state().documents.get(
+        key, signature, lambda: section_document(section, base, _settings(), form))
     return _send(key, document, snapshot, (kind, section.slug))
+
+
+@bp.get(BUILD_PATH)
+def build() -> BaseResponse:
+    """Where the form goes: a 303 to the page of the query it holds, in canonical form.
+
+    The form sends every field, empty ones and repeated choices too; this reads them as the
+    form means them, so that the page it leads to is the one a feed's own links name.
+    """
+    snapshot = _state().corpus.snapshot()
+    kind, _, slug = request.args.get("section", "").partition("/")
+    if kind not in (TOPICS, PROVIDERS):
+        kind, slug = ALL, ""
+    section = _find(snapshot, kind, slug, "")
+    query = _query(snapshot, form_fields(request.args))
+    path = page_path(section.kind, section.slug)
+    return _moved(absolute(_base_url(), with_query(path, query=query.pairs())), 303)
 
 
 @bp.get("/opml.xml")
@@ -119,12 +156,48 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, f".{fmt}")
     limit, page = _paging()
-    doc = feed_page(section, fmt, _base_url(), _settings(), page, limit)
+    query = _query(snapshot)
+    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    doc = feed_page(section, fmt, _base_url(), _settings(), page, limit, made)
     if page > doc.pages:
         abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
-    key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url)
+    key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url, tuple(query.pairs()))
     document = _state().documents.get(key, doc.signature, lambda: feed_document(doc))
-    return _send(key, document, snapshot, (kind, section.slug))
+    return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
+
+
+def _query_page(snapshot: Snapshot, section: Section, query: Query) -> Response:
+    """The HTML page of a query over a section, or of one period of its digest."""
+    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    period_key = _read(lambda: read_period(request.args, query))
+    period = None
+    if period_key:
+        assert isinstance(made.selection, DigestSelection)
+        period = made.selection.period(period_key)
+        if period is None:
+            abort(404, f"The period {period_key} has not ended, or no article of it matches.")
+    base = _base_url()
+    form = build_form(snapshot, section, query)
+    entries = period or made.selection.entries(0, _settings().limit)
+    signature = (entries, len(made.selection), made.filters, form)
+    key = ("query", section.kind, section.slug, base, tuple(query.pairs()), period_key)
+    document = _state().documents.get(
+        key, signature, lambda: query_document(made, base, _settings(), form, period))
+    return _send(key, document, snapshot, (section.kind, section.slug),
+                 made.selection.changes_at)
+
+
+def _query(snapshot: Snapshot, args: MultiDict | None = None) -> Query:
+    """The request's made-to-measure query, or the 400 or 404 that says what is wrong."""
+    return _read(lambda: read_query(request.args if args is None else args, snapshot))
+
+
+def _read(read: Callable[[], T]) -> T:
+    """What read returns; its BadQuery as the HTTP error it names."""
+    try:
+        return read()
+    except BadQuery as error:
+        abort(error.status, error.message)
 
 
 def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
@@ -140,10 +213,10 @@ def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
     abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every feed is listed at /.")
 
 
-def _moved(location: str) -> BaseResponse:
-    """A 301 to location, said in plain text."""
-    response = redirect(location, 301)
-    response.set_data(f"Moved permanently to {location}\n")
+def _moved(location: str, status: int = 301) -> BaseResponse:
+    """A redirect (301 unless told) to location, said in plain text."""
+    response = redirect(location, status)
+    response.set_data(f"See {location}\n")
     response.content_type = "text/plain; charset=utf-8"
     return response
 
@@ -168,14 +241,15 @@ def _whole_param(name: str, highest: int) -> int | None:
     return number
 
 
-def _send(key: Hashable, document: Document, snapshot: Snapshot,
-          section: tuple[str, str]) -> Response:
+def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],
+          changes_at: datetime | None = None) -> Response:
     """The document (cached under key) with validators, caching headers and gzip; 304 when the
-    client has it. No cache outlives an embargo ending in this section."""
+    client has it. No cache outlives an embargo ending in this section, nor the moment the
+    clock alone changes what the document shows."""
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
-    max_age = max_age_until(snapshot, _settings().max_age, section)
+    max_age = max_age_until(snapshot, _settings().max_age, section, changes_at)
     status, headers, body = answer(document, use_gzip, max_age, request.environ)
-    remember(request.environ, key, document.etag, use_gzip, snapshot, section)
+    remember(request.environ, key, document.etag, use_gzip, snapshot, section, changes_at)
     return Response(body, status, headers)
 
 

@@ -1,0 +1,92 @@
+"""Lookups built once per snapshot, so that a made-to-measure feed costs no scan of every article.
+
+Articles are named by their position in the snapshot's site list (newest first, ties by URL),
+so a sorted list of positions is already in feed order. Positions are kept in compact arrays.
+"""
+
+import threading
+from array import array
+from collections.abc import Sequence
+
+from ..model import ALL, Article
+from .snapshot import Snapshot
+
+_DAY = 86400
+_KEPT = 2  # indexes of the current and the previous snapshot (a request may still hold it)
+
+
+class Index:
+    """A snapshot's positions by section and by search word, its dates, days and score ranks."""
+
+    def __init__(self, snapshot: Snapshot):
+        articles = snapshot.site.articles
+        self.articles = articles
+        where = {id(article): position for position, article in enumerate(articles)}
+        self.sections = {
+            (section.kind, section.slug): array("I", [where[id(a)] for a in section.articles])
+            for section in snapshot.sections() if section.kind != ALL
+        }
+        self.words = _postings(articles)
+        self.timestamps = array("d", [a.published_at.timestamp() for a in articles])
+        self.days = array("q", [int(stamp // _DAY) for stamp in self.timestamps])
+        self.heat_rank = _ranks(articles, [a.heat for a in articles])
+        self.quality_rank = _ranks(articles, [a.quality for a in articles])
+
+    def positions(self, kind: str, slug: str) -> Sequence[int]:
+        """The positions of a section's articles (every position for the site)."""
+        if kind == ALL:
+            return range(len(self.articles))
+        return self.sections.get((kind, slug), array("I"))
+
+    def word(self, word: str) -> Sequence[int]:
+        """The positions of the articles whose title or excerpt has word."""
+        return self.words.get(word, array("I"))
+
+    def nbytes(self) -> int:
+        """The bytes the arrays hold (their lists and dicts come on top)."""
+        arrays = [*self.sections.values(), *self.words.values(), self.timestamps, self.days,
+                  self.heat_rank, self.quality_rank]
+        return sum(len(values) * values.itemsize for values in arrays)
+
+
+def _postings(articles: Sequence[Article]) -> dict[str, array]:
+    """For every search word, the positions of the articles that have it, ascending."""
+    postings: dict[str, list[int]] = {}
+    for position, article in enumerate(articles):
+        for word in article.words.split():
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [position]
+            else:
+                found.append(position)
+    return {word: array("I", found) for word, found in postings.items()}
+
+
+def _ranks(articles: Sequence[Article], scores: list[float | None]) -> array:
+    """Each position's rank by score, highest first; ties by position (newer, then URL);
+    articles without the score after every scored one."""
+    order = sorted(range(len(articles)),
+                   key=lambda p: (scores[p] is None, -(scores[p] or 0), p))
+    ranks = array("I", bytes(4 * len(order)))
+    for rank, position in enumerate(order):
+        ranks[position] = rank
+    return ranks
+
+
+_lock = threading.Lock()
+_indexes: tuple[tuple[Snapshot, Index], ...] = ()  # replaced whole, never changed in place
+
+
+def index_of(snapshot: Snapshot) -> Index:
+    """The snapshot's index, built on first use (once, whatever threads ask)."""
+    global _indexes
+    for known, index in _indexes:
+        if known is snapshot:
+            return index
+    with _lock:
+        for known, index in _indexes:
+            if known is snapshot:
+                return index
+        index = Index(snapshot)
+        _indexes = ((snapshot, index), *_indexes)[:_KEPT]
+        return index

@@ -1,0 +1,206 @@
+"""What a query picks from a section at a moment: articles in order, or digest periods."""
+
+import bisect
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from ..model import ALL, PROVIDERS, TOPICS, Article
+from .index import Index, index_of
+from .query import Query
+from .snapshot import EPOCH, Section, Snapshot
+
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One finished UTC day or ISO week of a digest, with its top matching articles."""
+
+    digest: str  # daily or weekly
+    start: datetime
+    articles: tuple[Article, ...]  # ranked by heat, then quality, then newer date
+    matching: int  # how many articles of the period match
+
+    @property
+    def end(self) -> datetime:
+        """The moment the period ended: the next one's start."""
+        return self.start + (_DAY * 7 if self.digest == "weekly" else _DAY)
+
+    @property
+    def key(self) -> str:
+        """The period's name in URLs: 2026-11-30, or 2026-W48."""
+        return period_key(self.digest, self.start.date())
+
+    @property
+    def updated(self) -> datetime:
+        """When the period or one of its articles last changed: never the clock."""
+        return max(self.end, *(article.updated_at for article in self.articles))
+
+
+def period_key(digest: str, day: date) -> str:
+    """The name of the period of that kind that holds day."""
+    if digest == "weekly":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+class ArticleSelection:
+    """The articles a query picks, in its order, and when the clock alone changes them."""
+
+    def __init__(self, articles: Sequence[Article], changes_at: datetime | None = None):
+        self._articles = articles
+        self.changes_at = changes_at
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def entries(self, start: int, stop: int) -> tuple[Article, ...]:
+        """The articles from start to stop."""
+        return tuple(self._articles[start:stop])
+
+
+class DigestSelection:
+    """The finished periods that have matching articles, newest first."""
+
+    def __init__(self, index: Index, groups: list[tuple[int, list[int]]], query: Query,
+                 changes_at: datetime | None):
+        self._index = index
+        self._groups = groups
+        self._query = query
+        self.changes_at = changes_at
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def entries(self, start: int, stop: int) -> tuple[Period, ...]:
+        """The periods from start to stop, with their top articles."""
+        return tuple(self._period(number, members) for number, members in self._groups[start:stop])
+
+    def period(self, key: str) -> Period | None:
+        """The period named key (2026-11-30, 2026-W48), if it is finished and has articles."""
+        for number, members in self._groups:
+            if period_key(self._query.digest, _period_start(number, self._weekly).date()) == key:
+                return self._period(number, members)
+        return None
+
+    @property
+    def _weekly(self) -> bool:
+        return self._query.digest == "weekly"
+
+    def _period(self, number: int, members: list[int]) -> Period:
+        """The period numbered number, holding the top of members."""
+        articles = self._index.articles
+        top = heapq.nsmallest(self._query.top, members, key=lambda p: _digest_rank(articles[p], p))
+        return Period(self._query.digest, _period_start(number, self._weekly),
+                      tuple(articles[p] for p in top), len(members))
+
+
+Selection = ArticleSelection | DigestSelection
+
+
+def select(snapshot: Snapshot, section: Section, query: Query, now: datetime) -> Selection:
+    """What query picks from section at moment now."""
+    if query.is_plain:
+        return ArticleSelection(section.articles)
+    index = index_of(snapshot)
+    positions, changes_at = _matching(index, section, query, now)
+    if query.digest:
+        return _digest(index, positions, query, now, changes_at)
+    if query.sort != "date":
+        rank = index.heat_rank if query.sort == "heat" else index.quality_rank
+        positions.sort(key=rank.__getitem__)
+    articles = index.articles
+    return ArticleSelection([articles[p] for p in positions], changes_at)
+
+
+def _matching(index: Index, section: Section, query: Query,
+              now: datetime) -> tuple[list[int], datetime | None]:
+    """The positions that match, ascending (newest first), and when `since` drops the oldest."""
+    narrowing: list[Iterable[int]] = [index.word(word) for word in query.words]
+    if section.kind != ALL:
+        narrowing.append(index.positions(section.kind, section.slug))
+    if query.topics:
+        narrowing.append(_union(index, TOPICS, query.topics))
+    if query.providers:
+        narrowing.append(_union(index, PROVIDERS, query.providers))
+    excluded = (_union(index, TOPICS, query.exclude_topics)
+                | _union(index, PROVIDERS, query.exclude_providers)
+                | set().union(*(index.word(word) for word in query.without_words)))
+    positions = _intersection(narrowing, len(index.articles)) - excluded
+    found = _at_least(index, sorted(positions), query)
+    if query.since is None:
+        return found, None
+    cutoff = (now - query.since.length).timestamp()
+    stamps = index.timestamps
+    found = found[:bisect.bisect_left(found, True, key=lambda p: stamps[p] < cutoff)]
+    if not found:
+        return found, None
+    return found, datetime.fromtimestamp(stamps[found[-1]], UTC) + query.since.length
+
+
+def _union(index: Index, kind: str, slugs: tuple[str, ...]) -> set[int]:
+    """The positions of the articles in any of these sections."""
+    return set().union(*(index.positions(kind, slug) for slug in slugs))
+
+
+def _intersection(narrowing: list[Iterable[int]], size: int) -> set[int]:
+    """The positions in every one of narrowing (every position when it is empty)."""
+    if not narrowing:
+        return set(range(size))
+    ordered = sorted(narrowing, key=lambda found: len(found))  # type: ignore[arg-type]
+    positions = set(ordered[0])
+    for found in ordered[1:]:
+        positions.intersection_update(found)
+    return positions
+
+
+def _at_least(index: Index, positions: list[int], query: Query) -> list[int]:
+    """The positions whose scores reach the query's minimums; no score never does."""
+    articles = index.articles
+    if query.min_quality is not None:
+        lowest = query.min_quality
+        positions = [p for p in positions
+                     if (score := articles[p].quality) is not None and score >= lowest]
+    if query.min_heat is not None:
+        lowest = query.min_heat
+        positions = [p for p in positions
+                     if (score := articles[p].heat) is not None and score >= lowest]
+    return positions
+
+
+def _digest(index: Index, positions: list[int], query: Query, now: datetime,
+            changes_at: datetime | None) -> DigestSelection:
+    """The matching positions grouped by finished period, newest first."""
+    weekly = query.digest == "weekly"
+    groups: list[tuple[int, list[int]]] = []
+    for position in positions:  # newest first, so each period's members are consecutive
+        number = _period_number(index.days[position], weekly)
+        if groups and groups[-1][0] == number:
+            groups[-1][1].append(position)
+        else:
+            groups.append((number, [position]))
+    current = _period_number((now - EPOCH) // _DAY, weekly)
+    if groups and groups[0][0] >= current:  # unfinished: its item appears once it ends
+        groups.pop(0)
+        ends = _period_start(current + 1, weekly)
+        changes_at = min(changes_at, ends) if changes_at else ends
+    return DigestSelection(index, groups, query, changes_at)
+
+
+def _period_number(day: int, weekly: bool) -> int:
+    """The number of the day's period: days since 1970-01-01, or Monday-based weeks since."""
+    return (day + 3) // 7 if weekly else day  # 1970-01-01 was a Thursday
+
+
+def _period_start(number: int, weekly: bool) -> datetime:
+    """The first moment of a numbered period."""
+    return EPOCH + (_DAY * (number * 7 - 3) if weekly else _DAY * number)
+
+
+def _digest_rank(article: Article, position: int) -> tuple:
+    """The digest's order: heat, then quality (highest first, none last), then newer date."""
+    heat, quality = article.heat, article.quality
+    return heat is None, -(heat or 0), quality is None, -(quality or 0), position
