@@ -16,6 +16,7 @@ from ..ingest.sitedata import SiteData, SiteEntry, read_site_data
 from ..model import Result, SeedError
 from ..settings import Settings
 from .cache import ParseCache
+from .index import index_of
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .watcher import Watcher
 
@@ -144,6 +145,11 @@ class Corpus:
         with self._lock:
             if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
                 self._refresh_holding_lock()
+
+    def prepare(self) -> None:
+        """Build the current view's index now, so that no made-to-measure feed waits for it."""
+        if self._snapshot is not None:
+            index_of(self._snapshot)
 
     def seconds_to_next_refresh(self) -> float:
         """Until the next scan, or the next embargo if that comes sooner."""

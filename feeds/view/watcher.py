@@ -14,6 +14,7 @@ class Watched(Protocol):
     def seconds_to_next_refresh(self) -> float: ...
     def refresh(self) -> None: ...
     def save_cache(self) -> None: ...
+    def prepare(self) -> None: ...
     def failed(self, reason: str, error: BaseException | None = None) -> None: ...
 
 
@@ -41,16 +42,18 @@ class Watcher:
 
 
 def _watch(corpus_ref: "weakref.ref[Watched]") -> None:
-    """Refresh the corpus whenever due, until it is gone; errors are noted, never raised."""
+    """Refresh the corpus whenever due, until it is gone, preparing each new view before the
+    requests that need it; errors are noted, never raised."""
+    refresh = False
     while (corpus := corpus_ref()) is not None:
+        try:
+            if refresh:
+                corpus.refresh()
+                corpus.save_cache()
+            corpus.prepare()
+        except Exception as error:  # a bug: the reason and its traceback, logged once
+            corpus.failed(f"{type(error).__name__}: {error}"[:300], error)
         wait = corpus.seconds_to_next_refresh()
         del corpus
         time.sleep(wait)
-        if (corpus := corpus_ref()) is None:
-            return
-        try:
-            corpus.refresh()
-            corpus.save_cache()
-        except Exception as error:  # a bug: the reason and its traceback, logged once
-            corpus.failed(f"{type(error).__name__}: {error}"[:300], error)
-        del corpus
+        refresh = True
