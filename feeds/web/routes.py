@@ -57,7 +57,7 @@ def index() -> Response:
     """The HTML index of every feed, or the page of a query over all articles."""
     snapshot = _state().corpus.snapshot()
     query = _query(snapshot)
-    if not query.is_plain:
+    if not query.is_plain or "period" in request.args:
         return _query_page(snapshot, snapshot.site, query)
     base = _base_url()
     key = ("index", base)
@@ -85,7 +85,7 @@ def section_page(kind: str, slug: str) -> Response:
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, "")
     query = _query(snapshot)
-    if not query.is_plain:
+    if not query.is_plain or "period" in request.args:
         return _query_page(snapshot, section, query)
     base = _base_url()
     latest = section.articles[:_settings().limit]
