@@ -293,7 +293,11 @@ def test_the_fast_path_holds_no_document_the_cache_let_go(fast_app):
 
 
 @pytest.mark.server
-def test_a_worker_holds_no_more_documents_than_the_cache_budget(tmp_path):
+@pytest.mark.parametrize("distinct", [
+    lambda n: f"limit={n}&cb={n}",  # paging
+    lambda n: f"since={1100 + n}d&q=word&limit=300",  # made to measure: as many as asked
+], ids=["limits", "queries"])
+def test_a_worker_holds_no_more_documents_than_the_cache_budget(tmp_path, distinct):
     seeds = tmp_path / "big"
     seeds.mkdir()
     for n in range(300):  # documents of about 1.5 MB at limit=300
@@ -303,9 +307,8 @@ def test_a_worker_holds_no_more_documents_than_the_cache_budget(tmp_path):
         worker = int(Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()[0])
         fetch(f"{base}/feed.atom?limit=300")
         before = resident_kib(worker)
-        for limit in range(100, 300):  # two hundred distinct documents, and distinct hosts
-            status, _, _ = fetch(f"{base}/feed.atom?limit={limit}&cb={limit}",
-                                 {"Host": f"h{limit}.example"})
+        for n in range(100, 300):  # two hundred distinct documents, and distinct hosts
+            status, _, _ = fetch(f"{base}/feed.atom?{distinct(n)}", {"Host": f"h{n}.example"})
             assert status == 200
         grown_mib = (resident_kib(worker) - before) / 1024
     assert grown_mib < 120, f"{grown_mib:.0f} MiB held for 64 MiB of cache"

@@ -94,12 +94,19 @@ class Corpus:
 
     def _refresh_holding_lock(self) -> None:
         """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
-        last good view (or an empty one, at first) and is reported in `last_error`."""
-        with self._heap_policy(self._snapshot is None):
+        last good view (or an empty one, at first) and is reported in `last_error`.
+
+        A first load by a server also builds the view's index, under the same heap policy, so
+        that workers forked from this process share it rather than each building its own.
+        """
+        first = self._snapshot is None
+        with self._heap_policy(first):
             try:
                 self._refresh()
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
+            if first and self.reload_seconds:
+                self.prepare()
 
     def failed(self, reason: str, error: BaseException | None = None) -> None:
         """Note that a reload failed: logged once per reason (with the traceback of an

@@ -4,6 +4,7 @@ Articles are named by their position in the snapshot's site list (newest first, 
 so a sorted list of positions is already in feed order. Positions are kept in compact arrays.
 """
 
+import math
 import threading
 from array import array
 from collections.abc import Sequence
@@ -28,9 +29,14 @@ class Index:
         }
         self.words = _postings(articles)
         self.timestamps = array("d", [a.published_at.timestamp() for a in articles])
+        # Days since 1970-01-01, and Monday-based weeks (that day was a Thursday).
         self.days = array("q", [int(stamp // _DAY) for stamp in self.timestamps])
-        self.heat_rank = _ranks(articles, [a.heat for a in articles])
-        self.quality_rank = _ranks(articles, [a.quality for a in articles])
+        self.weeks = array("q", [(day + 3) // 7 for day in self.days])
+        heat, quality = [a.heat for a in articles], [a.quality for a in articles]
+        self.heat = _scores(heat)
+        self.quality = _scores(quality)
+        self.heat_rank = _ranks(heat)
+        self.quality_rank = _ranks(quality)
 
     def positions(self, kind: str, slug: str) -> Sequence[int]:
         """The positions of a section's articles (every position for the site)."""
@@ -45,7 +51,7 @@ class Index:
     def nbytes(self) -> int:
         """The bytes the arrays hold (their lists and dicts come on top)."""
         arrays = [*self.sections.values(), *self.words.values(), self.timestamps, self.days,
-                  self.heat_rank, self.quality_rank]
+                  self.weeks, self.heat, self.quality, self.heat_rank, self.quality_rank]
         return sum(len(values) * values.itemsize for values in arrays)
 
 
@@ -62,10 +68,15 @@ def _postings(articles: Sequence[Article]) -> dict[str, array]:
     return {word: array("I", found) for word, found in postings.items()}
 
 
-def _ranks(articles: Sequence[Article], scores: list[float | None]) -> array:
+def _scores(scores: list[float | None]) -> array:
+    """Scores by position, NaN for none: no comparison with NaN holds, so none reaches any."""
+    return array("d", [math.nan if score is None else score for score in scores])
+
+
+def _ranks(scores: list[float | None]) -> array:
     """Each position's rank by score, highest first; ties by position (newer, then URL);
     articles without the score after every scored one."""
-    order = sorted(range(len(articles)),
+    order = sorted(range(len(scores)),
                    key=lambda p: (scores[p] is None, -(scores[p] or 0), p))
     ranks = array("I", bytes(4 * len(order)))
     for rank, position in enumerate(order):

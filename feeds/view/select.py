@@ -5,6 +5,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
 from .index import Index, index_of
@@ -50,16 +51,20 @@ def period_key(digest: str, day: date) -> str:
 class ArticleSelection:
     """The articles a query picks, in its order, and when the clock alone changes them."""
 
-    def __init__(self, articles: Sequence[Article], changes_at: datetime | None = None):
+    def __init__(self, articles: Sequence[Article], positions: Sequence[int] | None = None,
+                 changes_at: datetime | None = None):
         self._articles = articles
+        self._positions = positions  # which of articles, in order; None for all of them
         self.changes_at = changes_at
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._articles if self._positions is None else self._positions)
 
     def entries(self, start: int, stop: int) -> tuple[Article, ...]:
         """The articles from start to stop."""
-        return tuple(self._articles[start:stop])
+        if self._positions is None:
+            return tuple(self._articles[start:stop])
+        return tuple(self._articles[p] for p in self._positions[start:stop])
 
 
 class DigestSelection:
@@ -112,8 +117,7 @@ def select(snapshot: Snapshot, section: Section, query: Query, now: datetime) ->
     if query.sort != "date":
         rank = index.heat_rank if query.sort == "heat" else index.quality_rank
         positions.sort(key=rank.__getitem__)
-    articles = index.articles
-    return ArticleSelection([articles[p] for p in positions], changes_at)
+    return ArticleSelection(index.articles, positions, changes_at)
 
 
 def _matching(index: Index, section: Section, query: Query,
@@ -129,8 +133,8 @@ def _matching(index: Index, section: Section, query: Query,
     excluded = (_union(index, TOPICS, query.exclude_topics)
                 | _union(index, PROVIDERS, query.exclude_providers)
                 | set().union(*(index.word(word) for word in query.without_words)))
-    positions = _intersection(narrowing, len(index.articles)) - excluded
-    found = _at_least(index, sorted(positions), query)
+    found = _at_least(index, _without(_intersection(narrowing, len(index.articles)), excluded),
+                      query)
     if query.since is None:
         return found, None
     cutoff = (now - query.since.length).timestamp()
@@ -146,10 +150,10 @@ def _union(index: Index, kind: str, slugs: tuple[str, ...]) -> set[int]:
     return set().union(*(index.positions(kind, slug) for slug in slugs))
 
 
-def _intersection(narrowing: list[Iterable[int]], size: int) -> set[int]:
+def _intersection(narrowing: list[Iterable[int]], size: int) -> set[int] | range:
     """The positions in every one of narrowing (every position when it is empty)."""
     if not narrowing:
-        return set(range(size))
+        return range(size)
     ordered = sorted(narrowing, key=lambda found: len(found))  # type: ignore[arg-type]
     positions = set(ordered[0])
     for found in ordered[1:]:
@@ -157,17 +161,18 @@ def _intersection(narrowing: list[Iterable[int]], size: int) -> set[int]:
     return positions
 
 
+def _without(positions: set[int] | range, excluded: set[int]) -> list[int]:
+    """positions less excluded, ascending."""
+    if isinstance(positions, range):
+        return [p for p in positions if p not in excluded] if excluded else list(positions)
+    return sorted(positions - excluded)
+
+
 def _at_least(index: Index, positions: list[int], query: Query) -> list[int]:
-    """The positions whose scores reach the query's minimums; no score never does."""
-    articles = index.articles
-    if query.min_quality is not None:
-        lowest = query.min_quality
-        positions = [p for p in positions
-                     if (score := articles[p].quality) is not None and score >= lowest]
-    if query.min_heat is not None:
-        lowest = query.min_heat
-        positions = [p for p in positions
-                     if (score := articles[p].heat) is not None and score >= lowest]
+    """The positions whose scores reach the query's minimums; no score (NaN) never does."""
+    for lowest, scores in ((query.min_quality, index.quality), (query.min_heat, index.heat)):
+        if lowest is not None:
+            positions = [p for p in positions if scores[p] >= lowest]
     return positions
 
 
@@ -175,13 +180,10 @@ def _digest(index: Index, positions: list[int], query: Query, now: datetime,
             changes_at: datetime | None) -> DigestSelection:
     """The matching positions grouped by finished period, newest first."""
     weekly = query.digest == "weekly"
-    groups: list[tuple[int, list[int]]] = []
-    for position in positions:  # newest first, so each period's members are consecutive
-        number = _period_number(index.days[position], weekly)
-        if groups and groups[-1][0] == number:
-            groups[-1][1].append(position)
-        else:
-            groups.append((number, [position]))
+    numbers = index.weeks if weekly else index.days
+    # Newest first, so each period's members are consecutive.
+    groups = [(number, list(members))
+              for number, members in groupby(positions, key=numbers.__getitem__)]
     current = _period_number((now - EPOCH) // _DAY, weekly)
     if groups and groups[0][0] >= current:  # unfinished: its item appears once it ends
         groups.pop(0)
