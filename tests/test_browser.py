@@ -74,3 +74,28 @@ def test_section_pages_render_their_articles_and_feeds(corpus_server, visit, cor
     assert {a.url for a in section.articles[:50]} <= hrefs
     assert f"application/atom+xml {corpus_server}{path}.atom" in alternates(page)
     assert errors == []
+
+
+def test_the_form_builds_a_feed_in_a_browser_with_javascript_off(browser, site_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.route(lambda u: "//127.0.0.1:" not in u, lambda route: route.fulfill(status=204))
+        page.goto(f"{site_server}/topics/climate")
+        form = page.locator("form.build")
+        form.locator("select[name=providers]").select_option(["example.com", "fictional-wire"])
+        form.locator("input[name=min_heat]").fill("20")
+        form.locator("select[name=sort]").select_option("heat")
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state("load")
+        query = "providers=example.com,fictional-wire&min_heat=20&sort=heat"
+        assert page.url == f"{site_server}/topics/climate?{query}"
+        assert page.locator("h1").inner_text() == (
+            "Seed Feeds: Climate · from Example Daily or Fictional Wire · heat ≥ 20 · by heat")
+        assert f"application/rss+xml {site_server}/topics/climate.rss?{query}" in alternates(page)
+        assert page.locator("p.readers a").count() == 4
+        assert page.locator("ol.articles li").count() > 0
+        # The form on the page of the query holds the query, ready to change it.
+        assert page.locator("select[name=sort]").input_value() == "heat"
+    finally:
+        context.close()

@@ -2,11 +2,13 @@
 each, 304s and revalidation through the proxy, failover, and changes reaching clients."""
 
 import gzip
+import json
 import os
 import shutil
 import signal
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,31 @@ def kill_the_first_instance(stack) -> None:
         os.kill(int(pid), signal.SIGKILL)
     master.kill()
     master.wait()
+
+
+def test_through_the_proxy_a_since_window_moves_on_by_the_clock(public_tmp):
+    root = public_tmp / "since-stack"
+    (root / "seeds").mkdir(parents=True)
+    root.chmod(0o755)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for n, age in [(1, timedelta(minutes=59, seconds=54)), (2, timedelta(minutes=30))]:
+        (root / "seeds" / f"{n}.md").write_text(seed_text(**article_fields(
+            n, publishedDateTime=(now - age).isoformat())))
+    with serve_process({"FEEDS_SEEDS_DIR": str(root / "seeds"), "FEEDS_TRUST_PROXY": "1",
+                        "FEEDS_BASE_URL": "http://feeds.test"}, 1) as (instance, _):
+        port = free_port()
+        with nginx(deploy_conf(port, [instance, instance], root / "cache"), root / "nginx"):
+            url = f"http://127.0.0.1:{port}/feed.json?since=1h"
+            wait_until_up(f"http://127.0.0.1:{port}/healthz")
+            status, headers, body = fetch(url)
+            assert status == 200 and len(json.loads(body)["items"]) == 2
+            assert int(headers["Cache-Control"].split("max-age=")[1]) <= 6
+            time.sleep(max(0.0, (now + timedelta(seconds=7) - datetime.now(UTC))
+                           .total_seconds()))
+            answers = []
+            for _ in range(20):  # nginx may hand out its stale copy once while it refreshes
+                answers.append(len(json.loads(fetch(url)[2])["items"]))
+                if answers[-1] == 1:
+                    break
+                time.sleep(0.1)
+            assert answers[-1] == 1 and len(answers) <= 2, answers

@@ -263,3 +263,17 @@ def test_only_standard_feeds_name_the_websub_hub():
     assert b'rel="hub"' in client.get("/feed.atom").data
     assert b'rel="hub"' not in client.get("/feed.atom?topics=astronomy").data
     assert "hubs" not in json.loads(client.get("/feed.json?min_heat=1").data)
+
+
+@pytest.mark.parametrize("query", [
+    "q=%00", "q=" + "%C3%A9" * 200, "q=" + "-" * 200, "q=%ff%fe", "q=e%CC%81" * 20,
+    "topics=%2C%2C", "topics=" + "a" * 300, "providers=" + "x." * 150, "since=9999w",
+    "min_quality=-999999.9999", "min_heat=999999", "digest=WEEKLY&top=50&since=1h",
+    "topics=%E2%80%AEevil", "sort=HEAT&q=%F0%9F%98%80", "exclude_topics=..%2F..%2Fetc",
+])
+def test_hostile_values_get_an_answer_never_a_500(site_client, query):
+    for path in ("/feed.rss", "/feed.json", "/", "/topics/astronomy"):
+        response = site_client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400, 404), (path, query)
+        if response.status_code == 200 and path.endswith(".rss"):
+            assert not feedparser.parse(response.data).bozo

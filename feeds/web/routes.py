@@ -109,7 +109,7 @@ def build() -> BaseResponse:
     kind, _, slug = request.args.get("section", "").partition("/")
     if kind not in (TOPICS, PROVIDERS):
         kind, slug = ALL, ""
-    section = _find(snapshot, kind, slug, "")
+    section = _find(snapshot, kind, slug.lower(), "")
     query = _query(snapshot, form_fields(request.args))
     path = page_path(section.kind, section.slug)
     return _moved(absolute(_base_url(), with_query(path, query=query.pairs())), 303)
