@@ -115,10 +115,7 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
     """The HTML page of a query: its feeds' addresses, subscribe links, the form, and the
     matching articles (the digest's periods, or one period's articles)."""
     feeds = [(fmt, _query_feed_url(made, fmt, base_url)) for fmt in FORMATS.values()]
-    if period is not None:
-        entries: tuple = period.articles
-    else:
-        entries = made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
+    entries = query_entries(made, settings, period)
     html = render_template(
         "query.html", section=made.section, query=made.query, total=len(made.selection),
         title=feed_title(settings.site_title, made.section, made.filters), feeds=feeds,
@@ -128,6 +125,14 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
     updated = newest_update(entries) if period or not made.query.digest else max(
         (p.updated for p in entries), default=EPOCH)
     return Document.of(html.encode(), HTML, updated)
+
+
+def query_entries(made: Made, settings: Settings, period: Period | None = None) -> tuple:
+    """What the page of a query lists: one period's articles, the first periods of a digest,
+    or the first articles."""
+    if period is not None:
+        return period.articles
+    return made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
 
 
 def _query_feed_url(made: Made, fmt: Format, base_url: str) -> str:

@@ -21,6 +21,7 @@ from ..output.pages import (
     made_to_measure,
     opml_document,
     query_document,
+    query_entries,
     section_document,
 )
 from ..output.render import FORMATS
@@ -178,8 +179,8 @@ def _query_page(snapshot: Snapshot, section: Section, query: Query) -> Response:
             abort(404, f"The period {period_key} has not ended, or no article of it matches.")
     base = _base_url()
     form = build_form(snapshot, section, query)
-    entries = period or made.selection.entries(0, _settings().limit)
-    signature = (entries, len(made.selection), made.filters, form)
+    signature = (query_entries(made, _settings(), period), len(made.selection), made.filters,
+                 form)
     key = ("query", section.kind, section.slug, base, tuple(query.pairs()), period_key)
     document = _state().documents.get(
         key, signature, lambda: query_document(made, base, _settings(), form, period))
