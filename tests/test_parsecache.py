@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import time
+from array import array
 from datetime import UTC, datetime, timedelta
 
 from conftest import article_fields
@@ -11,6 +12,7 @@ from feeds.ingest import reading
 from feeds.ingest.reading import read_many
 from feeds.view.cache import ParseCache
 from feeds.view.corpus import Corpus
+from feeds.view.index import built_index, index_of
 
 
 def saved_corpus(seeds_dir, cache_dir) -> Corpus:
@@ -170,3 +172,28 @@ def test_an_empty_seeds_folder_reads_the_cache_once(seeds_dir, tmp_path, monkeyp
     for _ in range(3):
         corpus.load()
     assert reads == [1]
+
+
+def test_restart_over_unchanged_seeds_takes_the_saved_index_too(seeds_dir, write_seed,
+                                                                  tmp_path):
+    for n in range(1, 6):
+        write_seed(f"{n}.md", **article_fields(n, excerpt=f"word{n} shared"))
+    corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
+    built = index_of(corpus.load())
+    corpus.save_cache()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    saved = built_index(restarted)
+    assert saved is not None and saved is not built and saved.fits(restarted)
+    assert dict(saved.words) == dict(built.words) and list(saved.word("word3")) == [2]
+
+
+def test_a_saved_index_that_does_not_fit_its_view_is_ignored(seeds_dir, write_seed, tmp_path,
+                                                             caplog):
+    for n in range(1, 4):
+        write_seed(f"{n}.md", **article_fields(n))
+    corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
+    index_of(corpus.load()).words["shared"] = array("I", [0, 99])  # past the 3 articles
+    corpus.save_cache()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    assert "parse cache" in caplog.text and "index" in caplog.text
+    assert len(restarted.site.articles) == 3 and built_index(restarted) is None

@@ -1,4 +1,4 @@
-"""The parse cache: every seed's result and the view built from them, in one file on disk."""
+"""The parse cache: every seed's result, the view built from them and its index, in one file."""
 
 import hashlib
 import logging
@@ -13,12 +13,13 @@ from typing import Any
 from ..ingest.scan import StatKey
 from ..ingest.sitedata import SiteEntry
 from ..model import Article, Result, SeedError
+from .index import Index
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
@@ -28,6 +29,7 @@ _ALLOWED = {
     ("feeds.model", "Topic"), ("feeds.model", "Related"), ("feeds.model", "SeedError"),
     ("feeds.view.snapshot", "Snapshot"), ("feeds.view.snapshot", "Section"),
     ("feeds.ingest.sitedata", "SiteEntry"), ("feeds.ingest.sitedata", "SiteData"),
+    ("feeds.view.index", "Index"), ("array", "array"), ("array", "_array_reconstructor"),
 }
 
 
@@ -88,7 +90,7 @@ class ParseCache:
                                                     for name, entry in entries.items()):
             raise ValueError("its entries are not (stat key, article or error) by name")
         if view is not None and not _valid_view(view):
-            raise ValueError("its saved view is not a (site key, site entry, snapshot)")
+            raise ValueError("its saved view is not a (site key, site entry, snapshot, index)")
         return entries, view
 
     def save(self, entries: Iterable[tuple[str, StatKey, Result]], view: Any = None) -> None:
@@ -128,6 +130,7 @@ def _valid_entry(name: Any, entry: Any) -> bool:
 
 
 def _valid_view(view: Any) -> bool:
-    """Whether a saved view is (site data key, SiteEntry, Snapshot)."""
-    return (type(view) is tuple and len(view) == 3 and type(view[0]) is tuple
-            and isinstance(view[1], SiteEntry) and isinstance(view[2], Snapshot))
+    """Whether a saved view is (site data key, SiteEntry, Snapshot, its Index or None)."""
+    return (type(view) is tuple and len(view) == 4 and type(view[0]) is tuple
+            and isinstance(view[1], SiteEntry) and isinstance(view[2], Snapshot)
+            and (view[3] is None or type(view[3]) is Index and view[3].fits(view[2])))

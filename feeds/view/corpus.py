@@ -16,7 +16,7 @@ from ..ingest.sitedata import SiteData, SiteEntry, read_site_data
 from ..model import Result, SeedError
 from ..settings import Settings
 from .cache import ParseCache
-from .index import index_of
+from .index import built_index, index_of, keep_index
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .watcher import Watcher
 
@@ -141,10 +141,12 @@ class Corpus:
         embargo has ended since (the seeds are known to be unchanged)."""
         if self._saved_view is None:
             return None
-        site_key, site_entry, snapshot = self._saved_view
+        site_key, site_entry, snapshot, index = self._saved_view
         embargo_ended = snapshot.expires_at is not None and now >= snapshot.expires_at
         if embargo_ended or (site_key, site_entry) != (self._site_key, self._site_entry):
             return None
+        if index is not None:
+            keep_index(snapshot, index)
         return snapshot
 
     def catch_up(self) -> None:
@@ -216,7 +218,9 @@ class Corpus:
                 force or time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
             self.mark_saved()
             with self._lock:  # the entries and the view built from them, as one
-                entries, view = self._entries, (self._site_key, self._site_entry, self._snapshot)
+                entries, snapshot = self._entries, self._snapshot
+                view = (self._site_key, self._site_entry, snapshot,
+                        built_index(snapshot) if snapshot else None)
             self._cache.save(((name, key, result) for name, (key, result) in entries.items()),
                              view)
 

@@ -48,6 +48,21 @@ class Index:
         """The positions of the articles whose title or excerpt has word."""
         return self.words.get(word, array("I"))
 
+    def fits(self, snapshot: Snapshot) -> bool:
+        """Whether this index is the one of snapshot: its articles, its sections, and no
+        position past them (the check for one read back from the parse cache)."""
+        count = len(snapshot.site.articles)
+        positions = [*self.sections.values(), *self.words.values()]
+        per_article = [self.timestamps, self.days, self.weeks, self.heat, self.quality,
+                       self.heat_rank, self.quality_rank]
+        sections = {(s.kind, s.slug) for s in snapshot.sections() if s.kind != ALL}
+        return (self.articles is snapshot.site.articles and set(self.sections) == sections
+                and all(type(word) is str for word in self.words)
+                and all(type(v) is array and v.typecode == "I" for v in positions)
+                and all(type(v) is array and len(v) == count for v in per_article)
+                and all(not v or max(v) < count
+                        for v in [*positions, self.heat_rank, self.quality_rank]))
+
     def nbytes(self) -> int:
         """The bytes the arrays hold (their lists and dicts come on top)."""
         arrays = [*self.sections.values(), *self.words.values(), self.timestamps, self.days,
@@ -88,16 +103,26 @@ _lock = threading.Lock()
 _indexes: tuple[tuple[Snapshot, Index], ...] = ()  # replaced whole, never changed in place
 
 
+def built_index(snapshot: Snapshot) -> Index | None:
+    """The snapshot's index if it is built, without building it."""
+    return next((index for known, index in _indexes if known is snapshot), None)
+
+
+def keep_index(snapshot: Snapshot, index: Index) -> None:
+    """Take index (read back with snapshot from the parse cache) as the snapshot's."""
+    global _indexes
+    with _lock:
+        _indexes = ((snapshot, index), *_indexes)[:_KEPT]
+
+
 def index_of(snapshot: Snapshot) -> Index:
     """The snapshot's index, built on first use (once, whatever threads ask)."""
     global _indexes
-    for known, index in _indexes:
-        if known is snapshot:
-            return index
+    if (index := built_index(snapshot)) is not None:
+        return index
     with _lock:
-        for known, index in _indexes:
-            if known is snapshot:
-                return index
+        if (index := built_index(snapshot)) is not None:
+            return index
         index = Index(snapshot)
         _indexes = ((snapshot, index), *_indexes)[:_KEPT]
         return index
