@@ -277,3 +277,22 @@ def test_hostile_values_get_an_answer_never_a_500(site_client, query):
         assert response.status_code in (200, 400, 404), (path, query)
         if response.status_code == 200 and path.endswith(".rss"):
             assert not feedparser.parse(response.data).bozo
+
+
+def readme_examples() -> list[str]:
+    """The example URLs of the README's table of made-to-measure parameters."""
+    text = (SITE.parent / "README.md").read_text()
+    table = text.split("## Feeds made to measure", 1)[1].split("\n\n")[2]
+    return re.findall(r"`(/[^`]+)` \|$", table, flags=re.M)
+
+
+def test_every_readme_example_gives_items_over_the_example_site(site_client):
+    examples = readme_examples()
+    assert len(examples) == 10
+    for url in examples:
+        response = site_client.get(url.replace(" ", "%20"))
+        assert response.status_code == 200, url
+        if "since=" not in url:  # a window that the example site's dates leave one day
+            items = (json.loads(response.data)["items"] if ".json" in url
+                     else feedparser.parse(response.data).entries)
+            assert items, url
