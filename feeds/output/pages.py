@@ -13,13 +13,13 @@ from ..model import TOPICS
 from ..settings import Settings
 from ..view.query import PLAIN, Query
 from ..view.select import ArticleSelection, Period, Selection, select
-from ..view.snapshot import EPOCH, Section, Snapshot, newest_update
+from ..view.snapshot import Section, Snapshot, newest_update
 from .describe import describe
 from .digest import period_title
 from .documents import Document
 from .opml import render_opml
 from .readers import subscribe_links
-from .render import FORMATS, FeedPage, Format, feed_title, render
+from .render import FORMATS, FeedPage, Format, feed_title, newest_change, render
 from .urls import absolute, feed_path, page_path, with_query
 
 HTML = "text/html; charset=utf-8"
@@ -122,9 +122,7 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
         readers=subscribe_links(feeds[0][1]), entries=entries, period=period, form=form,
         period_title=period_title, period_url=lambda key: _query_page_url(made, base_url, key),
         **template_urls(base_url, settings))
-    updated = newest_update(entries) if period or not made.query.digest else max(
-        (p.updated for p in entries), default=EPOCH)
-    return Document.of(html.encode(), HTML, updated)
+    return Document.of(html.encode(), HTML, newest_change(entries))
 
 
 def query_entries(made: Made, settings: Settings, period: Period | None = None) -> tuple:

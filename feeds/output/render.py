@@ -2,7 +2,7 @@
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from ..model import ALL, PROVIDERS, TOPICS, Article, Provider
 from ..view.query import PLAIN, Query
 from ..view.select import Period
-from ..view.snapshot import EPOCH, Section, newest_update
+from ..view.snapshot import EPOCH, Section
 from .digest import period_html, period_summary, period_title
 from .feedgen_ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
 from .urls import absolute, feed_path, page_path, with_query
@@ -50,9 +50,7 @@ class FeedPage:
     @property
     def updated(self) -> datetime:
         """The newest updatedDateTime on this page: never the current time."""
-        if self.query.digest:
-            return max((period.updated for period in self.items), default=EPOCH)  # type: ignore[union-attr]
-        return newest_update(self.items)  # type: ignore[arg-type]
+        return newest_change(self.items)
 
     def url(self, fmt: str | None = None, page: int | None = None) -> str:
         """The absolute URL of this feed in fmt at page (this document's by default)."""
@@ -64,8 +62,8 @@ class FeedPage:
     def signature(self) -> tuple:
         """What the bytes depend on beyond the cache key: the items and the section's facts."""
         section = self.section
-        return self.items, self.pages, section.name, section.description, section.logo, \
-            self.filters
+        return (self.items, self.pages, section.name, section.description, section.logo,
+                self.filters)
 
     @property
     def feed_id(self) -> str:
@@ -111,6 +109,13 @@ class FeedPage:
             links.append(("next", self.url(page=self.page + 1)))
         links.append(("last", self.url(page=self.pages)))
         return links
+
+
+def newest_change(items: Iterable[Article | Period]) -> datetime:
+    """The newest updatedDateTime of articles, or of digest periods (their articles' and their
+    end's); the epoch for none."""
+    return max((item.updated if isinstance(item, Period) else item.updated_at for item in items),
+               default=EPOCH)
 
 
 def feed_title(site_title: str, section: Section, filters: tuple[str, ...]) -> str:
