@@ -17,7 +17,14 @@ from ..model import ALL
 from ..settings import Settings
 from ..view.snapshot import Snapshot
 from .documents import Document
-from .pages import feed_document, feed_page, index_document, opml_document, section_document
+from .pages import (
+    Made,
+    feed_document,
+    feed_page,
+    index_document,
+    opml_document,
+    section_document,
+)
 from .render import FORMATS
 from .urls import feed_path, page_path
 
@@ -44,7 +51,7 @@ def site_files(snapshot: Snapshot, base_url: str, settings: Settings) -> dict[st
     for section in snapshot.sections():
         for fmt in FORMATS:
             path = feed_path(section.kind, section.slug, fmt).lstrip("/")
-            documents[path] = feed_document(feed_page(section, fmt, base_url, settings))
+            documents[path] = feed_document(feed_page(Made.plain(section), fmt, base_url, settings))
         if section.kind == ALL:
             documents["index.html"] = index_document(snapshot, base_url, settings)
         else:

@@ -19,8 +19,8 @@ from .digest import period_title
 from .documents import Document
 from .opml import render_opml
 from .readers import subscribe_links
-from .render import FORMATS, FeedPage, Format, feed_title, newest_change, render
-from .urls import absolute, feed_path, page_path, with_query
+from .render import FORMATS, FeedPage, feed_title, newest_change, render
+from .urls import absolute, feed_url, page_path, page_url
 
 HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
@@ -70,16 +70,15 @@ def build_form(snapshot: Snapshot, section: Section, query: Query = PLAIN) -> Fo
     )
 
 
-def feed_page(section: Section, fmt: str, base_url: str, settings: Settings, page: int = 1,
-              limit: int | None = None, made: Made | None = None) -> FeedPage:
-    """One page of a section's feed (of what a query selects from it), as the settings shape it.
+def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int = 1,
+              limit: int | None = None) -> FeedPage:
+    """One page of the feed of what a query selects from a section, as the settings shape it.
 
     Only the standard feeds name the WebSub hub: the hub is pinged for them alone.
     """
-    made = made or Made.plain(section)
     size = limit or settings.limit
     start = (page - 1) * size
-    return FeedPage(section=section, fmt=fmt, page=page, limit=size, query_limit=limit,
+    return FeedPage(section=made.section, fmt=fmt, page=page, limit=size, query_limit=limit,
                     base_url=base_url, site_title=settings.site_title,
                     language=settings.language, max_age=settings.max_age,
                     items=made.selection.entries(start, start + size),
@@ -114,13 +113,15 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
                    period: Period | None = None) -> Document:
     """The HTML page of a query: its feeds' addresses, subscribe links, the form, and the
     matching articles (the digest's periods, or one period's articles)."""
-    feeds = [(fmt, _query_feed_url(made, fmt, base_url)) for fmt in FORMATS.values()]
+    kind, slug, pairs = made.section.kind, made.section.slug, made.query.pairs()
+    feeds = [(fmt, feed_url(base_url, kind, slug, fmt.suffix, pairs)) for fmt in FORMATS.values()]
     entries = query_entries(made, settings, period)
     html = render_template(
         "query.html", section=made.section, query=made.query, total=len(made.selection),
         title=feed_title(settings.site_title, made.section, made.filters), feeds=feeds,
         readers=subscribe_links(feeds[0][1]), entries=entries, period=period, form=form,
-        period_title=period_title, period_url=lambda key: _query_page_url(made, base_url, key),
+        period_title=period_title,
+        period_url=lambda key: page_url(base_url, kind, slug, pairs, period=key),
         **template_urls(base_url, settings))
     return Document.of(html.encode(), HTML, newest_change(entries))
 
@@ -133,18 +134,6 @@ def query_entries(made: Made, settings: Settings, period: Period | None = None) 
     return made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
 
 
-def _query_feed_url(made: Made, fmt: Format, base_url: str) -> str:
-    """The address of the query's feed in a format."""
-    path = feed_path(made.section.kind, made.section.slug, fmt.suffix)
-    return absolute(base_url, with_query(path, query=made.query.pairs()))
-
-
-def _query_page_url(made: Made, base_url: str, period: str) -> str:
-    """The address of the query's page for one period."""
-    path = page_path(made.section.kind, made.section.slug)
-    return absolute(base_url, with_query(path, query=[*made.query.pairs(), ("period", period)]))
-
-
 def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
     """The OPML list of every feed."""
     body = render_opml(snapshot, base_url, settings.site_title)
@@ -154,9 +143,9 @@ def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Docu
 def template_urls(base_url: str, settings: Settings) -> dict:
     """Helpers the templates use to link feeds and pages."""
     return {
-        "feed_url": lambda s, fmt: absolute(base_url, feed_path(s.kind, s.slug, fmt)),
-        "page_url": lambda s: absolute(base_url, page_path(s.kind, s.slug)),
-        "topic_url": lambda slug: absolute(base_url, page_path(TOPICS, slug)),
+        "feed_url": lambda s, fmt: feed_url(base_url, s.kind, s.slug, fmt),
+        "page_url": lambda s: page_url(base_url, s.kind, s.slug),
+        "topic_url": lambda slug: page_url(base_url, TOPICS, slug),
         "home_url": absolute(base_url, "/"),
         "opml_url": absolute(base_url, "/opml.xml"),
         "icon_url": absolute(base_url, "/static/favicon.svg"),

@@ -16,7 +16,7 @@ from ..view.select import Period
 from ..view.snapshot import EPOCH, Section
 from .digest import period_html, period_summary, period_title
 from .feedgen_ext import AtomLinksExtension, AtomSourceEntryExtension, AtomSourceExtension
-from .urls import absolute, feed_path, page_path, with_query
+from .urls import absolute, feed_url, page_url
 
 GENERATOR = "Seed Feeds"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -54,9 +54,8 @@ class FeedPage:
 
     def url(self, fmt: str | None = None, page: int | None = None) -> str:
         """The absolute URL of this feed in fmt at page (this document's by default)."""
-        path = feed_path(self.section.kind, self.section.slug, fmt or self.fmt)
-        query = self.query.pairs()
-        return absolute(self.base_url, with_query(path, self.query_limit, page or self.page, query))
+        return feed_url(self.base_url, self.section.kind, self.section.slug, fmt or self.fmt,
+                        self.query.pairs(), self.query_limit, page or self.page)
 
     @property
     def signature(self) -> tuple:
@@ -68,8 +67,8 @@ class FeedPage:
     @property
     def feed_id(self) -> str:
         """The stable id: the canonical URL of the feed's first page."""
-        path = feed_path(self.section.kind, self.section.slug, self.fmt)
-        return absolute(self.base_url, with_query(path, query=self.query.pairs()))
+        return feed_url(self.base_url, self.section.kind, self.section.slug, self.fmt,
+                        self.query.pairs())
 
     @property
     def html_url(self) -> str:
@@ -78,9 +77,8 @@ class FeedPage:
 
     def page_url(self, period: str = "") -> str:
         """The HTML page of the section and query, or of one period of its digest."""
-        query = self.query.pairs() + ([("period", period)] if period else [])
-        path = page_path(self.section.kind, self.section.slug)
-        return absolute(self.base_url, with_query(path, query=query))
+        return page_url(self.base_url, self.section.kind, self.section.slug, self.query.pairs(),
+                        period)
 
     @property
     def title(self) -> str:
@@ -170,7 +168,7 @@ def _extra_links(doc: FeedPage) -> list[tuple[str, str]]:
 
 def _source_url(doc: FeedPage, provider: Provider) -> str:
     """The provider's feed on this server, in the document's format."""
-    return absolute(doc.base_url, feed_path(PROVIDERS, provider.slug, doc.fmt))
+    return feed_url(doc.base_url, PROVIDERS, provider.slug, doc.fmt)
 
 
 def content_html(article: Article) -> str:

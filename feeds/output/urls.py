@@ -27,6 +27,20 @@ def with_query(path: str, limit: int | None = None, page: int = 1,
     return f"{path}?{urlencode(params, safe=',', quote_via=quote)}" if params else path
 
 
+def feed_url(base_url: str, kind: str, slug: str, fmt: str,
+             query: Sequence[tuple[str, str]] = (), limit: int | None = None,
+             page: int = 1) -> str:
+    """The absolute URL of a section's feed, with a query's pairs, limit and page."""
+    return absolute(base_url, with_query(feed_path(kind, slug, fmt), limit, page, query))
+
+
+def page_url(base_url: str, kind: str, slug: str, query: Sequence[tuple[str, str]] = (),
+             period: str = "") -> str:
+    """The absolute URL of a section's HTML page, with a query's pairs and a digest period."""
+    pairs = [*query, ("period", period)] if period else query
+    return absolute(base_url, with_query(page_path(kind, slug), query=pairs))
+
+
 def absolute(base_url: str, path: str) -> str:
     """path joined to base_url (scheme and host, perhaps a prefix, no trailing slash)."""
     return base_url.rstrip("/") + path

@@ -16,6 +16,11 @@ _DAY = 86400
 _KEPT = 2  # indexes of the current and the previous snapshot (a request may still hold it)
 
 
+def week_number(day: int) -> int:
+    """The Monday-based week of a day numbered from 1970-01-01 (a Thursday)."""
+    return (day + 3) // 7
+
+
 class Index:
     """A snapshot's positions by section and by search word, its dates, days and score ranks."""
 
@@ -29,9 +34,8 @@ class Index:
         }
         self.words = _postings(articles)
         self.timestamps = array("d", [a.published_at.timestamp() for a in articles])
-        # Days since 1970-01-01, and Monday-based weeks (that day was a Thursday).
         self.days = array("q", [int(stamp // _DAY) for stamp in self.timestamps])
-        self.weeks = array("q", [(day + 3) // 7 for day in self.days])
+        self.weeks = array("q", [week_number(day) for day in self.days])
         heat, quality = [a.heat for a in articles], [a.quality for a in articles]
         self.heat = _scores(heat)
         self.quality = _scores(quality)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
-from .index import Index, index_of
+from .index import Index, index_of, week_number
 from .query import Query
 from .snapshot import EPOCH, Section, Snapshot
 
@@ -193,8 +193,8 @@ def _digest(index: Index, positions: list[int], query: Query, now: datetime,
 
 
 def _period_number(day: int, weekly: bool) -> int:
-    """The number of the day's period: days since 1970-01-01, or Monday-based weeks since."""
-    return (day + 3) // 7 if weekly else day  # 1970-01-01 was a Thursday
+    """The number of the day's period: the day's own (since 1970-01-01), or its week's."""
+    return week_number(day) if weekly else day
 
 
 def _period_start(number: int, weekly: bool) -> datetime:

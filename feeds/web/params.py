@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..model import MAX_SLUG, PROVIDERS, TOPICS
 from ..text import search_words
-from ..view.query import DEFAULT_TOP, DIGESTS, PARAMETERS, SORTS, Query, Span
+from ..view.query import DIGESTS, PARAMETERS, PLAIN, SORTS, Query, Span
 from ..view.snapshot import Snapshot
 
 MAX_SLUGS = 20
@@ -60,7 +60,7 @@ def read_query(args: MultiDict, snapshot: Snapshot) -> Query:
     """The Query that args ask for; unknown parameters are ignored."""
     given = _given(args)
     if not given:
-        return Query()
+        return PLAIN
     if "sort" in given and "digest" in given:
         raise BadQuery(400, "sort cannot be given with digest: a digest ranks each period by "
                             "heat, then quality, then newer date.")
@@ -77,9 +77,9 @@ def read_query(args: MultiDict, snapshot: Snapshot) -> Query:
         min_quality=_value(given, "min_quality", _number),
         min_heat=_value(given, "min_heat", _number),
         since=_value(given, "since", _span),
-        sort=_value(given, "sort", _choice(SORTS)) or "date",
-        digest=_value(given, "digest", _choice(DIGESTS)) or "",
-        top=_value(given, "top", _top) or DEFAULT_TOP,
+        sort=_value(given, "sort", _choice(SORTS)) or PLAIN.sort,
+        digest=_value(given, "digest", _choice(DIGESTS)) or PLAIN.digest,
+        top=_value(given, "top", _top) or PLAIN.top,
     )
 
 
@@ -173,9 +173,9 @@ def form_fields(args: MultiDict) -> MultiDict:
             values = [",".join(values)]
         for value in values:
             fields.add(name, value)
-    if fields.get("sort") == "date":
+    if fields.get("sort") == PLAIN.sort:
         fields.poplist("sort")
-    if "digest" not in fields or fields.get("top") == str(DEFAULT_TOP):
+    if "digest" not in fields or fields.get("top") == str(PLAIN.top):
         fields.poplist("top")
     return fields
 

@@ -25,7 +25,7 @@ from ..output.pages import (
     section_document,
 )
 from ..output.render import FORMATS
-from ..output.urls import absolute, page_path, with_query
+from ..output.urls import absolute, page_url
 from ..settings import Settings
 from ..text import HOST
 from ..view.query import Query
@@ -62,9 +62,8 @@ def index() -> Response:
         return _query_page(snapshot, snapshot.site, query)
     base = _base_url()
     key = ("index", base)
-    form = build_form(snapshot, snapshot.site)
-    document = _state().documents.get(key, snapshot.loaded_at,
-                                      lambda: index_document(snapshot, base, _settings(), form))
+    document = _state().documents.get(key, snapshot.loaded_at, lambda: index_document(
+        snapshot, base, _settings(), build_form(snapshot, snapshot.site)))
     return _send(key, document, snapshot, (ALL, ""))
 
 
@@ -112,8 +111,7 @@ def build() -> BaseResponse:
         kind, slug = ALL, ""
     section = _find(snapshot, kind, slug.lower(), "")
     query = _query(snapshot, form_fields(request.args))
-    path = page_path(section.kind, section.slug)
-    return _moved(absolute(_base_url(), with_query(path, query=query.pairs())), 303)
+    return _moved(page_url(_base_url(), section.kind, section.slug, query.pairs()), 303)
 
 
 @bp.get("/opml.xml")
@@ -159,7 +157,7 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     limit, page = _paging()
     query = _query(snapshot)
     made = made_to_measure(snapshot, section, query, datetime.now(UTC))
-    doc = feed_page(section, fmt, _base_url(), _settings(), page, limit, made)
+    doc = feed_page(made, fmt, _base_url(), _settings(), page, limit)
     if page > doc.pages:
         abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
     key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url, tuple(query.pairs()))
