@@ -5,7 +5,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from ..view.snapshot import Section, Snapshot, newest_update
-from .urls import absolute, feed_path, page_path
+from .urls import feed_url, page_url
 
 
 def render_opml(snapshot: Snapshot, base_url: str, site_title: str) -> bytes:
@@ -30,6 +30,6 @@ def _outline(parent, section: Section, base_url: str, title: str) -> None:
     """One feed's outline element."""
     etree.SubElement(
         parent, "outline", type="rss", text=title, title=title,
-        xmlUrl=absolute(base_url, feed_path(section.kind, section.slug, "rss")),
-        htmlUrl=absolute(base_url, page_path(section.kind, section.slug)),
+        xmlUrl=feed_url(base_url, section.kind, section.slug, "rss"),
+        htmlUrl=page_url(base_url, section.kind, section.slug),
     )

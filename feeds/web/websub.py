@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 from ..output.render import FORMATS
-from ..output.urls import absolute, feed_path
+from ..output.urls import feed_url
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class HubNotifier:
 
     def publish_sections(self, changed: list[tuple[str, str]]) -> None:
         """Queue a ping for every format of each changed (kind, slug) feed."""
-        self.publish([absolute(self.base_url, feed_path(kind, slug, fmt))
+        self.publish([feed_url(self.base_url, kind, slug, fmt)
                       for kind, slug in changed for fmt in FORMATS])
 
     def publish(self, urls: list[str]) -> None:
