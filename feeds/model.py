@@ -19,6 +19,7 @@ class Image(NamedTuple):
     width: int | None = None
     height: int | None = None
     title: str = ""
+    type: str = ""  # the seed's media type of it (image/png), when it gives one
 
 
 class Provider(NamedTuple):
@@ -65,6 +66,7 @@ class Article(NamedTuple):
     quality: float | None  # the seed's scores, None when it has none
     heat: float | None
     words: str  # the distinct search words of title and excerpt, space-separated
+    embed: str = ""  # the player URL of the seed's featuredContent embed (a video), if any
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""

@@ -20,6 +20,7 @@ from ..text import (
     without_forbidden,
 )
 from . import fastyaml
+from .media import embed_url, image_type
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -131,6 +132,7 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         quality=_score(fields.get("quality"), "quality"),
         heat=_score(fields.get("heat"), "heat"),
         words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
+        embed=embed_url(fields.get("featuredContent")),
     )
 
 
@@ -266,6 +268,7 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     width=_size(value.get("width")),
                     height=_size(value.get("height")),
                     title=plain_text(title) if isinstance(title, str) else "",
+                    type=image_type(value.get("type")),
                 )
             )
     return tuple(images[:MAX_IMAGES])
