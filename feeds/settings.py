@@ -1,6 +1,7 @@
 """The settings as data: name, default, type and help; the factory reads the first three, and a
 test checks the README's configuration table against the help."""
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,22 @@ def _seconds(value: Any) -> float:
     return number
 
 
+_ALIAS_PATH = r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,200}"
+
+
+def _aliases(value: Any) -> tuple[tuple[str, str], ...]:
+    """Old feed paths and the paths they answer as: `OLD=NEW` pairs, apart by spaces or commas."""
+    if isinstance(value, tuple | list):
+        pairs = [tuple(pair) for pair in value]
+    else:
+        pairs = [tuple(item.partition("=")[::2]) for item in
+                 _text(value).replace(",", " ").split()]
+    for old, new in pairs:
+        if not (re.fullmatch(_ALIAS_PATH, old) and re.fullmatch(_ALIAS_PATH, new)):
+            raise ValueError(f"{old}={new} is not OLD=NEW, two paths that start with /")
+    return tuple((old, new) for old, new in pairs)
+
+
 SETTINGS = (
     Setting("SEEDS_DIR", str(PROJECT_SEEDS), _text, "Folder of seed files, read recursively."),
     Setting("SITE_TITLE", "Seed Feeds", _text, "Title of the site and of every feed."),
@@ -68,6 +85,11 @@ SETTINGS = (
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+    Setting("SITEMAP", True, _flag,
+            "Serve `/sitemap.xml` of the standard pages and name it in `/robots.txt`."),
+    Setting("FEED_ALIASES", (), _aliases,
+            "Old paths of your own that answer as a page or feed of this site, "
+            "`OLD=NEW` apart by spaces (`/blog/feed=/feed.atom`); beside the built-in ones."),
 )
 
 
@@ -87,6 +109,8 @@ class Settings:
     websub_hub: str
     trust_proxy: bool
     cache_dir: str
+    sitemap: bool
+    feed_aliases: tuple[tuple[str, str], ...]
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":

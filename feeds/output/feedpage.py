@@ -87,6 +87,14 @@ class FeedPage:
         return f"The latest articles on {self.site_title}."
 
     @property
+    def robots(self) -> str:
+        """The X-Robots-Tag of the document. As WordPress's SEO plugins do, the site's own
+        feed may be indexed (feed directories find it so); the feeds of a topic, a provider, a
+        query or a later page are noindex, and their links still followed."""
+        plain_first = self.query.is_plain and self.page == 1
+        return "" if self.section.kind == ALL and plain_first else "noindex, follow"
+
+    @property
     def icons(self) -> FeedIcons:
         """The feed's icon and logo: the provider's where known, else the site's."""
         return feed_icons(self.base_url, self.section.kind, self.section.logo)

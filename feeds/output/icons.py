@@ -1,9 +1,13 @@
 """The site's icons: their files, the links pages declare, and the icon and logo of each feed."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from ..ingest.icons import read_icon
 from ..model import PROVIDERS
 from .urls import absolute
+
+STATIC = Path(__file__).parent.parent / "static"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +61,13 @@ def icon_links(base_url: str, kind: str = "", logo: str = "") -> list[dict[str, 
         links.append({"rel": rel, "type": icon.media_type, "sizes": icon.sizes,
                       "href": absolute(base_url, f"/{icon.name}")})
     return links
+
+
+def icon_bytes(seeds_dir: Path, name: str) -> bytes:
+    """The icon file of that name: the operator's from `_data/icons/`, else the built-in."""
+    return read_icon(seeds_dir, name) or (STATIC / name).read_bytes()
+
+
+def icon_files(seeds_dir: Path) -> dict[str, bytes]:
+    """Every icon by its name at the top of the site, as the export writes them."""
+    return {name: icon_bytes(seeds_dir, name) for name in ICON_FILES}

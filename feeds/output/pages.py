@@ -17,6 +17,7 @@ from ..view.snapshot import Section, Snapshot, newest_update
 from .describe import describe
 from .digest import period_title
 from .documents import Document
+from .icons import icon_links
 from .opml import render_opml
 from .readers import subscribe_links
 from .render import FORMATS, FeedPage, feed_title, newest_change, render
@@ -89,7 +90,7 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
 
 def feed_document(page: FeedPage) -> Document:
     """A feed page rendered."""
-    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated)
+    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated, page.robots)
 
 
 def index_document(snapshot: Snapshot, base_url: str, settings: Settings,
@@ -148,7 +149,8 @@ def template_urls(base_url: str, settings: Settings) -> dict:
         "topic_url": lambda slug: page_url(base_url, TOPICS, slug),
         "home_url": absolute(base_url, "/"),
         "opml_url": absolute(base_url, "/opml.xml"),
-        "icon_url": absolute(base_url, "/static/favicon.svg"),
+        "icon_links": lambda section: icon_links(base_url, section.kind, section.logo)
+        if section else icon_links(base_url),
         "site_title": settings.site_title,
         "formats": FORMATS.values(),
         "build_url": absolute(base_url, BUILD_PATH),
