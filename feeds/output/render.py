@@ -22,7 +22,7 @@ from .feedgen_ext import (
 from .feedpage import FeedPage, feed_title, newest_change
 from .jsonfeed import render_json
 from .media import PLAYER_TYPE, image_type, is_video, player_url
-from .urls import absolute, feed_url, page_url
+from .urls import absolute, feed_url
 
 __all__ = ["FORMATS", "FeedPage", "feed_title", "newest_change", "render"]
 
@@ -153,11 +153,10 @@ def _categories(doc: FeedPage, article: Article) -> list[dict[str, str]]:
     """Topics as feedgen categories. RSS shows the name (the label) and names the topics'
     scheme as the domain; Atom readers show the term, so in Atom the term is the name too, and
     the scheme, the topic's page, keeps the slug for machines."""
+    scheme = absolute(doc.base_url, f"/{TOPICS}/")  # + the slug: the topic's page
     if doc.fmt == "atom":
-        return [{"term": topic.name, "label": topic.name,
-                 "scheme": page_url(doc.base_url, TOPICS, topic.slug)}
+        return [{"term": topic.name, "label": topic.name, "scheme": scheme + topic.slug}
                 for topic in article.topics]
-    scheme = absolute(doc.base_url, f"/{TOPICS}/")
     return [{"term": topic.slug, "label": topic.name, "scheme": scheme}
             for topic in article.topics]
 
