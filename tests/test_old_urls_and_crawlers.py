@@ -1,5 +1,6 @@
 """Old feed URLs keep subscriptions alive; crawlers stay out of the query space."""
 
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -13,6 +14,7 @@ from reader import make_reader
 from servers import fetch
 
 from feeds import create_app
+from feeds.output.export import site_files
 from feeds.web.aliases import BUILT_IN
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -130,3 +132,16 @@ def test_secondary_feeds_say_noindex_even_from_the_fast_path(site_server):
                            ("/feed.rss?limit=5&page=2", "noindex, follow")]:
         for _ in range(3):  # the first answer through Flask, the next ones from the fast path
             assert fetch(site_server + path)[1].get("X-Robots-Tag") == expected, path
+
+
+def test_the_export_writes_the_icons_robots_txt_and_the_sitemap_it_serves(site_app,
+                                                                          site_client):
+    state = site_app.extensions["feeds"]
+    with site_app.app_context():
+        files = site_files(state.corpus.snapshot(), BASE_URL, state.settings)
+        quiet = site_files(state.corpus.snapshot(), BASE_URL,
+                           dataclasses.replace(state.settings, sitemap=False))
+    for name in ["favicon.ico", "icon-512.png", "apple-touch-icon.png", "robots.txt",
+                 "sitemap.xml"]:
+        assert files[name] == site_client.get(f"/{name}").data, name
+    assert "sitemap.xml" not in quiet and b"Sitemap" not in quiet["robots.txt"]
