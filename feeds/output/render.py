@@ -98,7 +98,12 @@ def _feed_generator(doc: FeedPage, description: str) -> FeedGenerator:
     fg.link(href=doc.url(), rel="self", type=FORMATS[doc.fmt].media_type)
     fg.link(href=doc.html_url, rel="alternate", type="text/html")
     fg.icon(doc.icons.icon)
-    fg.logo(doc.icons.logo)  # also the RSS <image>, titled and linked as the channel
+    if doc.fmt == "rss":  # feedgen's image and logo set both the Atom logo and the RSS image
+        # The RSS <image>, titled and linked as the channel: the small icon, as RSS caps an
+        # image's width at 144 pixels.
+        fg.image(url=doc.icons.icon)
+    else:
+        fg.logo(doc.icons.logo)
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
     fg.ttl(max(1, doc.max_age // 60))
