@@ -4,7 +4,6 @@ import hashlib
 import logging
 import os
 import pickle
-import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 from ..ingest.scan import StatKey
 from ..ingest.sitedata import SiteEntry
 from ..model import Article, Result, SeedError
+from ..trust import UnsafeFile, check_owned
 from .index import Index
 from .snapshot import Snapshot
 
@@ -42,10 +42,6 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-class UnsafeCache(Exception):
-    """A cache file or folder that someone else could have written."""
-
-
 class ParseCache:
     """Results by seed name and stat key, in one pickle under CACHE_DIR, written atomically.
 
@@ -62,16 +58,16 @@ class ParseCache:
     def load(self) -> tuple[dict[str, tuple[StatKey, Result]], Any]:
         """The cached results and the view saved with them; nothing when missing or stale."""
         try:
-            _check_owned(self.path.parent)
+            check_owned(self.path.parent)
             descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return {}, None
-        except (OSError, UnsafeCache) as error:
+        except (OSError, UnsafeFile) as error:
             log.warning("parse cache %s ignored: %s", self.path, error)
             return {}, None
         try:
             with os.fdopen(descriptor, "rb") as file:
-                _check_owned(file.fileno())
+                check_owned(file.fileno())
                 data = _Unpickler(file).load()
             return self._valid(data)
         except Exception as error:  # any damage at all is only a slower start
@@ -101,7 +97,7 @@ class ParseCache:
         temporary = None
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _check_owned(self.path.parent)
+            check_owned(self.path.parent)
             with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, delete=False,
                                              prefix=".parse-cache-") as file:
                 temporary = file.name
@@ -111,15 +107,6 @@ class ParseCache:
             log.warning("parse cache %s not written: %s", self.path, error)
             if temporary:
                 Path(temporary).unlink(missing_ok=True)
-
-
-def _check_owned(place: Path | int) -> None:
-    """UnsafeCache unless this user owns place (a path or an open file) and only it may write."""
-    status = os.fstat(place) if isinstance(place, int) else os.stat(place)
-    if status.st_uid != os.geteuid():
-        raise UnsafeCache(f"owned by user {status.st_uid}, not by this user ({os.geteuid()})")
-    if status.st_mode & 0o022:
-        raise UnsafeCache(f"others may write it (mode {stat.filemode(status.st_mode)})")
 
 
 def _valid_entry(name: Any, entry: Any) -> bool:
