@@ -8,6 +8,9 @@ from urllib.parse import quote, urlsplit
 # Characters XML 1.0 forbids, plus DEL and the C1 controls that YAML and
 # feed validators reject as well.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional embeddings, overrides and isolates: in a title they reorder what follows them
+# (U+202E shows `gpj.exe` as `exe.jpg`), and nothing in a feed needs them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")  # a run of letters and digits
 _NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
@@ -28,8 +31,13 @@ def without_forbidden(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Return text without the characters XML 1.0 forbids, stripped."""
-    return without_forbidden(text).strip()
+    """Return text without the characters XML 1.0 forbids nor bidi controls, stripped."""
+    return _BIDI_CONTROLS.sub("", without_forbidden(text)).strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """text, cut to at most limit characters (the last one an ellipsis) when it is longer."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 def plain_text(text: str) -> str:
@@ -61,16 +69,31 @@ _FORMAT_ENDING = re.compile(r"\.(rss|atom|json)$")
 
 
 def domain_slug(domain: str) -> str:
-    """A provider slug from a domain: lowercase letters, digits, dots and dashes, never
-    ending in `.rss`, `.atom` or `.json` (`example.com.rss` -> `example.com-rss`)."""
-    slug = _NOT_DOMAIN.sub("-", domain.lower())
+    """A provider slug from a domain: its ASCII form (IDNA, so `bücher.de` is
+    `xn--bcher-kva.de` and no two names meet), lowercase letters, digits, dots and dashes,
+    never ending in `.rss`, `.atom` or `.json` (`example.com.rss` -> `example.com-rss`)."""
+    ascii_domain = ".".join(_ascii_label(label) for label in domain.strip().lower().split("."))
+    slug = _NOT_DOMAIN.sub("-", ascii_domain)
     slug = re.sub(r"\.{2,}", ".", slug).strip(".-")
     return _FORMAT_ENDING.sub(r"-\1", slug)
 
 
+def _ascii_label(label: str) -> str:
+    """One label of a domain in ASCII: IDNA where it can be, else its Punycode (`xn--...`)."""
+    if label.isascii():
+        return label
+    try:
+        return label.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid IDNA label, but still a distinct name
+        return "xn--" + label.encode("punycode").decode("ascii")
+
+
+MAX_URL = 2048  # characters, once encoded; longer URLs are refused, as browsers and proxies do
+
+
 def http_url(value: object) -> str | None:
     """value as an absolute http(s) URL, with what a URL may not hold percent-encoded; or None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_URL:
         return None
     if _PLAIN_URL.fullmatch(value):
         return value
@@ -85,4 +108,5 @@ def http_url(value: object) -> str | None:
     if not url.startswith("//", len(parts.scheme) + 1) or _NOT_HOST.search(parts.netloc):
         return None
     authority_end = len(parts.scheme) + 3 + len(parts.netloc)
-    return url[:authority_end] + quote(url[authority_end:], safe=_URL_SAFE)
+    encoded = url[:authority_end] + quote(url[authority_end:], safe=_URL_SAFE)
+    return encoded if len(encoded) <= MAX_URL else None
