@@ -21,8 +21,19 @@ _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
                         r"(?:[/?#][A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*)?")
 # A Host header's value: a name or an IPv6 literal, an optional port. No nested repetition, so
 # matching takes time linear in the length, whatever a client sends.
-HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::([0-9]{1,5}))?")
 _NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
+
+
+def is_host(value: str) -> bool:
+    """Whether value is a host name or IPv6 literal with an optional port from 1 to 65535."""
+    match = HOST.fullmatch(value)
+    return match is not None and (match[1] is None or is_port(match[1]))
+
+
+def is_port(value: str) -> bool:
+    """Whether value is a TCP port number, 1 to 65535, in digits."""
+    return value.isascii() and value.isdigit() and len(value) <= 5 and 0 < int(value) < 65536
 
 
 def without_forbidden(text: str) -> str:
