@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 from array import array
 from datetime import UTC, datetime, timedelta
@@ -258,3 +259,20 @@ def test_check_and_serve_start_over_a_cache_with_a_wrong_type(seeds_dir, write_s
 
 def _fields(snapshot) -> dict:
     return {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
+
+
+def test_a_fifo_in_the_cache_place_is_ignored_at_once(seeds_dir, write_seed, tmp_path, caplog):
+    write_seed("a.md", **article_fields(1, title="Read anew"))
+    cache = tmp_path / "cache"
+    saved_corpus(seeds_dir, cache)
+    cache_file, = cache.glob("parse-cache-*")
+    cache_file.unlink()
+    os.mkfifo(cache_file, 0o600)
+    titles: list = []
+    loader = threading.Thread(target=lambda: titles.extend(
+        a.title for a in Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).load()
+        .site.articles), daemon=True)
+    loader.start()
+    loader.join(10)
+    assert titles == ["Read anew"]
+    assert "not a regular file" in caplog.text

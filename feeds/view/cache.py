@@ -4,6 +4,7 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import tempfile
 import time
 from collections.abc import Iterable
@@ -60,7 +61,7 @@ class ParseCache:
         """The cached results and the view saved with them; nothing when missing or stale."""
         try:
             check_owned(self.path.parent)
-            descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             return {}, None
         except (OSError, UnsafeFile) as error:
@@ -69,6 +70,8 @@ class ParseCache:
         try:
             with os.fdopen(descriptor, "rb") as file:
                 check_owned(file.fileno())
+                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                    raise ValueError("not a regular file")
                 data = _Unpickler(file).load()
             return self._valid(data)
         except Exception as error:  # any damage at all is only a slower start
