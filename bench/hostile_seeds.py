@@ -63,7 +63,7 @@ def cost(text: str) -> tuple[float, str]:
 
 
 def main() -> None:
-    print(f"| shape | bytes | CPU to read | outcome |\n| --- | --- | --- | --- |")
+    print("| shape | bytes | CPU to read | outcome |\n| --- | --- | --- | --- |")
     for name, make in SHAPES.items():
         text = (make() + "---\n")[:MAX_SEED_BYTES]
         seconds, outcome = cost(text if text.endswith("---\n") else text + "\n---\n")
