@@ -42,12 +42,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hub=hub,
     )
     app.extensions["feeds"] = state
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
-    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
     errors.init_app(app)
     cli.init_app(app)
