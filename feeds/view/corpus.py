@@ -96,7 +96,14 @@ class Corpus:
         with self._lock:
             self._refresh_holding_lock()
 
-    def _refresh_holding_lock(self) -> None:
+    def tick(self) -> None:
+        """What the watcher does when it wakes: scan if one is due, else only publish the
+        embargoes that have ended (which needs no walk of the folder)."""
+        with self._lock:
+            due = time.monotonic() - self._scanned_monotonic >= self.reload_seconds
+            self._refresh_holding_lock(scan=due)
+
+    def _refresh_holding_lock(self, scan: bool = True) -> None:
         """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
         last good view (or an empty one, at first) and is reported in `last_error`.
 
@@ -106,7 +113,7 @@ class Corpus:
         first = self._snapshot is None
         with self._heap_policy(first):
             try:
-                self._refresh()
+                self._refresh(scan or first)
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first and self.reload_seconds:
@@ -122,14 +129,12 @@ class Corpus:
         if self._snapshot is None:
             self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
 
-    def _refresh(self) -> None:
-        """refresh(), under the heap policy: scan when due, re-read what changed, rebuild when
-        anything did or an embargo ended (an embargo alone needs no walk of the folder)."""
+    def _refresh(self, scan: bool) -> None:
+        """refresh(), under the heap policy: scan (when told), re-read what changed, rebuild
+        when anything did or an embargo ended."""
         started = _now()
-        due = (time.monotonic() - self._scanned_monotonic >= self.reload_seconds
-               or self._snapshot is None)
         changed = seeds_changed = False
-        if due:
+        if scan:
             root = self._resolved_root()
             seeds_changed = self._scan_seeds(root)
             changed = self._scan_site_data(root) or seeds_changed
@@ -147,7 +152,7 @@ class Corpus:
             if previous is not None and self._on_change:
                 self._on_change(changed_sections(previous, self._snapshot))
         self._saved_view = None
-        if due:
+        if scan:
             self.scanned_at, self.last_error = started, None  # only a scan that succeeded
 
     def _resolved_root(self) -> Path:
