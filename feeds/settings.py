@@ -68,6 +68,8 @@ SETTINGS = (
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+    Setting("API_PAGE_SIZE", 25, _whole,
+            "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
 )
 
 
@@ -87,6 +89,7 @@ class Settings:
     websub_hub: str
     trust_proxy: bool
     cache_dir: str
+    api_page_size: int
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":
@@ -109,4 +112,6 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values

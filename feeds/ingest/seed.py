@@ -113,9 +113,10 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
     title = _required_text(fields, "title")
     excerpt = _text(fields, "excerpt")
+    url = _article_url(fields)
     return Article(
         path=name,
-        url=_article_url(fields),
+        url=url,
         title=title,
         excerpt=excerpt,
         published_at=published_at,
@@ -131,6 +132,13 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         quality=_score(fields.get("quality"), "quality"),
         heat=_score(fields.get("heat"), "heat"),
         words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
+        web_url=_same(http_url(fields.get("webUrl")) or "", url),
+        original_url=url if fields.get("originalUrl") not in (None, "") else "",
+        written_title=_written(fields.get("title"), title),
+        written_excerpt=_written(fields.get("excerpt"), excerpt),
+        amp_web_url=http_url(fields.get("ampWebUrl")) or "",
+        cdn_amp_web_url=http_url(fields.get("cdnAmpWebUrl")) or "",
+        featured_content=_written(fields.get("featuredContent"), ""),
     )
 
 
@@ -152,6 +160,19 @@ def _required_text(fields: dict[str, Any], key: str) -> str:
     if not value:
         raise _Invalid(f"{key} is empty")
     return value
+
+
+def _written(value: Any, decoded: str) -> str:
+    """Text as the seed writes it (only forbidden characters removed), for the origin site's
+    JSON API: decoded itself when equal, so that equal values are kept once; '' if not text."""
+    if not isinstance(value, str):
+        return ""
+    return _same(without_forbidden(value), decoded)
+
+
+def _same(value: str, other: str) -> str:
+    """other when value equals it, so that one string is kept for both; else value."""
+    return other if value == other else value
 
 
 def _moment(value: Any, key: str) -> datetime:
@@ -266,6 +287,7 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     width=_size(value.get("width")),
                     height=_size(value.get("height")),
                     title=plain_text(title) if isinstance(title, str) else "",
+                    cached=value.get("isCached") is True,
                 )
             )
     return tuple(images[:MAX_IMAGES])

@@ -19,7 +19,7 @@ from .snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
