@@ -18,8 +18,8 @@ from ..view.snapshot import newest_update
 from .documents import Document
 
 CONTENT_TYPE = "application/json; charset=utf-8"
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                ("\u2029", "\\u2029"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,10 @@ def render_news(page: NewsPage) -> bytes:
     """The page as the original wrote it."""
     listing = {"page": page.page, "value": [news_entry(a, page.locale) for a in page.items],
                "nextPage": page.next_page}
-    return json.dumps(listing, ensure_ascii=False, indent=2).translate(_SCRIPT_SAFE).encode()
+    text = json.dumps(listing, ensure_ascii=False, indent=2)
+    for character, escaped in _SCRIPT_SAFE:  # str.replace, many times faster than translate
+        text = text.replace(character, escaped)
+    return text.encode()
 
 
 def news_entry(article: Article, locale: str) -> dict[str, Any]:
