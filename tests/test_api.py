@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 from conftest import CORPUS, REPO, article_fields, oracle_listing
+from facts import CORPUS as CORPUS_FACTS
 from facts import EXAMPLE_HIDDEN, EXAMPLE_TOPICS
 from servers import fetch
 from test_hostile import HIDDEN_MARKERS, VISIBLE
@@ -84,7 +85,7 @@ def test_site_listing_is_the_originals_under_one_item_per_url(client, corpus_dir
     first, second = (i for i, entry in enumerate(kept) if entry["path"] in TIED)
     kept[first], kept[second] = kept[second], kept[first]
     ours = listing(client)
-    assert len(original) == 428 and len(ours) == 425
+    assert len(original) == CORPUS_FACTS.published and len(ours) == CORPUS_FACTS.articles
     assert [entry["path"] for entry in ours] == [entry["path"] for entry in kept]
     assert ours == kept  # every field of every article, value for value
     pages = [kept[start:start + 25] for start in range(0, len(kept), 25)]
@@ -198,6 +199,7 @@ def test_page_size_is_its_own_setting(make_client, write_seed):
     assert [len(p["value"]) for p in pages] == [4, 4, 3]
     assert [p["nextPage"] for p in pages] == [2, 3, None]
     assert client.get(news_path("", 4)).status_code == 404
+    assert json.loads(client.get("/api/news/index.json?limit=2&page=3").data) == pages[0]
     assert Settings.of({}).api_page_size == 25
     with pytest.raises(ValueError, match="API_PAGE_SIZE"):
         Settings.of({"API_PAGE_SIZE": 0})
@@ -360,3 +362,13 @@ def test_hostile_seeds_give_well_formed_pages_with_nothing_hidden(tmp_path):
     assert html_everywhere["title"].startswith("Tom & Jerry <script>")  # as written, escaped
     assert [i["url"] for i in html_everywhere["images"]] == [
         "https://img.hostile.example/a.png?x=%3C1%3E"]
+
+
+def test_every_api_url_in_the_readme_lists_articles_of_the_example_site(site_client):
+    text = (REPO / "README.md").read_text()
+    urls = set(re.findall(r"(/api/news/[^`\s<>)]*index\.json(?:\?[^`\s)]*)?)", text))
+    assert len(urls) >= 6
+    for url in urls:
+        response = site_client.get(url)
+        assert response.status_code == 200, url
+        assert json.loads(response.data)["value"], url
