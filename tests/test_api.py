@@ -372,3 +372,10 @@ def test_every_api_url_in_the_readme_lists_articles_of_the_example_site(site_cli
         response = site_client.get(url)
         assert response.status_code == 200, url
         assert json.loads(response.data)["value"], url
+
+
+def test_head_has_the_headers_of_get_and_no_body(site_client):
+    get, head = site_client.get(news_path("astronomy")), site_client.head(news_path("astronomy"))
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["Content-Length"] == str(len(get.data))
