@@ -15,6 +15,7 @@ from .settings import Settings
 from .view.corpus import Corpus
 from .web import errors, news, routes
 from .web.fastpath import FastPath
+from .web.host import EmptyHostAsAbsent
 from .web.proxy import TrustedProxy
 from .web.state import FeedsState
 from .web.websub import HubNotifier
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
     app.register_blueprint(news.bp)
     errors.init_app(app)

@@ -86,15 +86,20 @@ class Article(NamedTuple):
 
 
 class SeedError(Exception):
-    """A seed that cannot be read, with its file and the reason a person can act on."""
+    """A seed that cannot be read, with its file and the reason a person can act on.
 
-    def __init__(self, path: str, reason: str):
+    `retry` marks a reason that may pass by itself (the system would not read the file): such
+    a seed is read again at every scan and never kept in the parse cache.
+    """
+
+    def __init__(self, path: str, reason: str, retry: bool = False):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.retry = retry
 
     def __reduce__(self):
-        return SeedError, (self.path, self.reason)
+        return SeedError, (self.path, self.reason, self.retry)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SeedError) and (self.path, self.reason) == (

@@ -68,6 +68,8 @@ SETTINGS = (
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+    Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
+            "audience counts), SQLite files only this user may write; empty: none."),
     Setting("API_PAGE_SIZE", 25, _whole,
             "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
 )
@@ -89,6 +91,7 @@ class Settings:
     websub_hub: str
     trust_proxy: bool
     cache_dir: str
+    state_dir: str
     api_page_size: int
 
     @classmethod

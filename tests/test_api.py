@@ -3,6 +3,7 @@ site, under the publication rules, and over HTTP against the real production ser
 
 import gzip
 import json
+import pickle
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -14,10 +15,13 @@ from facts import CORPUS as CORPUS_FACTS
 from facts import EXAMPLE_HIDDEN, EXAMPLE_TOPICS
 from servers import fetch
 from test_hostile import HIDDEN_MARKERS, VISIBLE
+from test_parsecache import saved_corpus
 
 from feeds import create_app
 from feeds.output.urls import news_path
 from feeds.settings import Settings
+from feeds.view.corpus import Corpus
+from feeds.web.fastpath import FastPath
 
 # What our rules change in the corpus's site listing (README, "The news API"): one item per
 # URL drops the older file of each of the three URLs published twice...
@@ -293,13 +297,16 @@ def test_pages_come_from_the_document_cache_and_the_fast_path(seeds_dir, write_s
         write_seed(f"{n}.md", **article_fields(n))
     app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600})
     calls = []
-    inner = app.wsgi_app.app
+    fast = app.wsgi_app
+    while not isinstance(fast, FastPath):  # under the middleware in front of it
+        fast = fast.app
+    inner = fast.app
 
     def counted(environ, start_response):
         calls.append(environ["PATH_INFO"])
         return inner(environ, start_response)
 
-    app.wsgi_app.app = counted
+    fast.app = counted
     client = app.test_client()
     bodies = {client.get(path).data for path in ["/api/news/index.json"] * 3
               + ["/api/news/page/1/index.json"] * 2}
@@ -379,3 +386,25 @@ def test_head_has_the_headers_of_get_and_no_body(site_client):
     assert head.status_code == 200 and head.data == b""
     assert head.headers["ETag"] == get.headers["ETag"]
     assert head.headers["Content-Length"] == str(len(get.data))
+
+
+@pytest.mark.parametrize("change", [
+    {"written_title": 123}, {"written_excerpt": None}, {"web_url": b"https://x.example"},
+    {"original_url": 1.5}, {"amp_web_url": ["x"]}, {"cdn_amp_web_url": None},
+    {"featured_content": 0}, {"images": "cached"},
+])
+def test_a_parse_cache_with_a_news_field_of_the_wrong_type_is_ignored(seeds_dir, write_seed,
+                                                                      tmp_path, change):
+    images = [{"url": "https://img.example.com/a.png", "isCached": True}]
+    write_seed("a.md", **article_fields(1, title="Typed title", images=images))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    cache_file, = (tmp_path / "cache").glob("parse-cache-*")
+    data = pickle.loads(cache_file.read_bytes())
+    name, (key, article) = next(iter(data["entries"].items()))
+    if change == {"images": "cached"}:  # an image whose isCached is no true or false
+        change = {"images": (article.images[0]._replace(cached="yes"),)}
+    data["entries"][name] = (key, article._replace(**change))
+    data["view"] = None
+    cache_file.write_bytes(pickle.dumps(data))
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
+    assert restarted.load().site.articles == Corpus(seeds_dir).load().site.articles  # re-read
