@@ -408,3 +408,13 @@ def test_a_parse_cache_with_a_news_field_of_the_wrong_type_is_ignored(seeds_dir,
     cache_file.write_bytes(pickle.dumps(data))
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
     assert restarted.load().site.articles == Corpus(seeds_dir).load().site.articles  # re-read
+
+
+def test_text_as_written_is_bounded_and_without_controls(make_client, write_seed):
+    write_seed("a.md", **article_fields(1, title="Invoice \u202egpj.exe &amp; \x07more",
+                                        excerpt="x&amp;" * 3000,
+                                        featuredContent="<iframe>" + "y" * 10_000))
+    entry = json.loads(make_client().get("/api/news/index.json").data)["value"][0]
+    assert entry["title"] == "Invoice gpj.exe &amp; more"
+    assert len(entry["excerpt"]) == 10_000 and entry["excerpt"].endswith("\u2026")
+    assert entry["featuredContent"] is None  # too long to keep, and never cut
