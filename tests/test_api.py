@@ -10,14 +10,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
-from conftest import CORPUS, REPO, article_fields, oracle_listing
+from conftest import CORPUS, REPO, article_fields, oracle_listing, seed_text
 from facts import CORPUS as CORPUS_FACTS
 from facts import EXAMPLE_HIDDEN, EXAMPLE_TOPICS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from servers import fetch
 from test_hostile import HIDDEN_MARKERS, VISIBLE
 from test_parsecache import saved_corpus
+from test_properties import anything, seed_fields
+from test_properties import url as url_values
 
 from feeds import create_app
+from feeds.ingest.seed import parse_seed
+from feeds.model import SeedError
+from feeds.output.api import news_page, render_news
 from feeds.output.urls import news_path
 from feeds.settings import Settings
 from feeds.view.corpus import Corpus
@@ -418,3 +425,42 @@ def test_text_as_written_is_bounded_and_without_controls(make_client, write_seed
     assert entry["title"] == "Invoice gpj.exe &amp; more"
     assert len(entry["excerpt"]) == 10_000 and entry["excerpt"].endswith("\u2026")
     assert entry["featuredContent"] is None  # too long to keep, and never cut
+
+
+news_fields = seed_fields.flatmap(lambda fields: st.fixed_dictionaries(
+    {}, optional={"ampWebUrl": anything, "cdnAmpWebUrl": url_values, "featuredContent": anything,
+                  "excerpt": st.text(max_size=80), "isCached": anything},
+).map(lambda extra: {**fields, **extra}))
+ENTRY_KEYS = ["path", "title", "excerpt", "sourceUrl", "webUrl", "originalUrl",
+              "featuredContent", "highlight", "heat", "tags", "images", "content", "type",
+              "ampWebUrl", "cdnAmpWebUrl", "publishedDateTime", "updatedDateTime", "provider",
+              "locale", "categories", "topics"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(news_fields)
+def test_any_seed_gives_a_page_in_the_originals_shape_or_is_reported(fields):
+    try:
+        article = parse_seed(seed_text(**fields), "fuzz.md")
+    except SeedError:
+        return
+    body = render_news(news_page((article,), 1, 1, 25, "en-us")).decode()
+    assert not re.search(r"[<>&\u2028\u2029]", body)
+    entry, = json.loads(body)["value"]
+    assert list(entry) == ENTRY_KEYS
+    assert all(isinstance(value, str) for value in strings(entry))
+    for key in ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl"):
+        assert entry[key] is None or entry[key].startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize("query", [
+    "q=%00", "q=" + "%C3%A9" * 200, "topics=%2C%2C", "topics=" + "a" * 300, "since=9999w",
+    "min_quality=-999999.9999", "digest=WEEKLY&top=50", "topics=%E2%80%AEevil",
+    "sort=HEAT&q=%F0%9F%98%80", "exclude_topics=..%2F..%2Fetc", "page=-1&limit=0",
+])
+def test_hostile_queries_get_an_answer_never_a_500(site_client, query):
+    for path in ("/api/news/index.json", "/api/news/page/2/index.json",
+                 "/api/news/astronomy/index.json", "/api/news/%2E%2E/index.json",
+                 "/api/news/page/%00/index.json", "/api/news/" + "x" * 300 + "/index.json"):
+        response = site_client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400, 404), (path, query)
