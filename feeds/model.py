@@ -68,13 +68,13 @@ class Article(NamedTuple):
     words: str  # the distinct search words of title and excerpt, space-separated
     # As the seed writes them, for the origin site's JSON API (feeds/output/api.py): '' when
     # absent, and the very same string as `url`, `title` or `excerpt` when equal to it.
-    web_url: str
-    original_url: str
-    written_title: str  # character references not decoded, nor the text stripped
-    written_excerpt: str
-    amp_web_url: str
-    cdn_amp_web_url: str
-    featured_content: str  # an HTML embed (videos), never read into the feeds
+    web_url: str = ""
+    original_url: str = ""
+    written_title: str = ""  # character references not decoded, nor the text stripped
+    written_excerpt: str = ""
+    amp_web_url: str = ""
+    cdn_amp_web_url: str = ""
+    featured_content: str = ""  # an HTML embed (videos), never read into the feeds
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""

@@ -72,8 +72,8 @@ def news_entry(article: Article, locale: str) -> dict[str, Any]:
     """One article's fields, in the original's order; never `secured`."""
     return {
         "path": article.path,
-        "title": article.written_title,
-        "excerpt": article.written_excerpt or None,
+        "title": article.written_title or article.title,
+        "excerpt": article.written_excerpt or article.excerpt or None,
         "sourceUrl": None,
         "webUrl": article.web_url or None,
         "originalUrl": article.original_url or None,
