@@ -13,7 +13,7 @@ from .heap import collector_paused
 from .output.documents import DocumentCache
 from .settings import Settings
 from .view.corpus import Corpus
-from .web import errors, routes
+from .web import errors, news, routes
 from .web.fastpath import FastPath
 from .web.host import EmptyHostAsAbsent
 from .web.proxy import TrustedProxy
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
+    app.register_blueprint(news.bp)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:

@@ -19,6 +19,7 @@ class Image(NamedTuple):
     width: int | None = None
     height: int | None = None
     title: str = ""
+    cached: bool = False  # the seed's isCached, for the origin site's JSON API
 
 
 class Provider(NamedTuple):
@@ -65,6 +66,15 @@ class Article(NamedTuple):
     quality: float | None  # the seed's scores, None when it has none
     heat: float | None
     words: str  # the distinct search words of title and excerpt, space-separated
+    # As the seed writes them, for the origin site's JSON API (feeds/output/api.py): '' when
+    # absent, and the very same string as `url`, `title` or `excerpt` when equal to it.
+    web_url: str = ""
+    original_url: str = ""
+    written_title: str = ""  # character references not decoded, nor the text stripped
+    written_excerpt: str = ""
+    amp_web_url: str = ""
+    cdn_amp_web_url: str = ""
+    featured_content: str = ""  # an HTML embed (videos), never read into the feeds
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""

@@ -70,6 +70,8 @@ SETTINGS = (
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
     Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
             "audience counts), SQLite files only this user may write; empty: none."),
+    Setting("API_PAGE_SIZE", 25, _whole,
+            "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
 )
 
 
@@ -90,6 +92,7 @@ class Settings:
     trust_proxy: bool
     cache_dir: str
     state_dir: str
+    api_page_size: int
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":
@@ -112,4 +115,6 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values

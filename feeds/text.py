@@ -43,7 +43,12 @@ def without_forbidden(text: str) -> str:
 
 def clean(text: str) -> str:
     """Return text without the characters XML 1.0 forbids nor bidi controls, stripped."""
-    return _BIDI_CONTROLS.sub("", without_forbidden(text)).strip()
+    return without_controls(text).strip()
+
+
+def without_controls(text: str) -> str:
+    """text without the characters XML 1.0 forbids nor bidi controls, otherwise as it is."""
+    return _BIDI_CONTROLS.sub("", without_forbidden(text))
 
 
 def shorten(text: str, limit: int) -> str:

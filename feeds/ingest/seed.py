@@ -16,6 +16,7 @@ from ..text import (
     search_words,
     shorten,
     slugify,
+    without_controls,
     without_forbidden,
 )
 from . import fastyaml
@@ -119,9 +120,10 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
     title = shorten(_required_text(fields, "title"), MAX_TITLE)
     excerpt = shorten(_text(fields, "excerpt"), MAX_EXCERPT)
+    url = _article_url(fields)
     return Article(
         path=name,
-        url=_article_url(fields),
+        url=url,
         title=title,
         excerpt=excerpt,
         published_at=published_at,
@@ -137,6 +139,13 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         quality=_score(fields.get("quality"), "quality"),
         heat=_score(fields.get("heat"), "heat"),
         words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
+        web_url=_same(http_url(fields.get("webUrl")) or "", url),
+        original_url=url if fields.get("originalUrl") not in (None, "") else "",
+        written_title=_written(fields.get("title"), title, MAX_TITLE),
+        written_excerpt=_written(fields.get("excerpt"), excerpt, MAX_EXCERPT),
+        amp_web_url=http_url(fields.get("ampWebUrl")) or "",
+        cdn_amp_web_url=http_url(fields.get("cdnAmpWebUrl")) or "",
+        featured_content=_embed(fields.get("featuredContent")),
     )
 
 
@@ -158,6 +167,26 @@ def _required_text(fields: dict[str, Any], key: str) -> str:
     if not value:
         raise _Invalid(f"{key} is empty")
     return value
+
+
+def _written(value: Any, decoded: str, limit: int) -> str:
+    """Text as the seed writes it (no controls, cut at limit), for the origin site's JSON
+    API: decoded itself when equal, so that equal values are kept once; '' if not text."""
+    if not isinstance(value, str):
+        return ""
+    return _same(shorten(without_controls(value), limit), decoded)
+
+
+def _embed(value: Any) -> str:
+    """An HTML embed as the seed writes it (no controls); '' if not text or longer than
+    MAX_EXCERPT (a cut embed would be broken markup)."""
+    text = without_controls(value) if isinstance(value, str) else ""
+    return text if len(text) <= MAX_EXCERPT else ""
+
+
+def _same(value: str, other: str) -> str:
+    """other when value equals it, so that one string is kept for both; else value."""
+    return other if value == other else value
 
 
 def _moment(value: Any, key: str) -> datetime:
@@ -276,6 +305,7 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     width=_size(value.get("width")),
                     height=_size(value.get("height")),
                     title=shorten(plain_text(title), MAX_NAME) if isinstance(title, str) else "",
+                    cached=value.get("isCached") is True,
                 )
             )
     return tuple(images[:MAX_IMAGES])
