@@ -13,8 +13,9 @@ from .heap import collector_paused
 from .output.documents import DocumentCache
 from .settings import Settings
 from .view.corpus import Corpus
-from .web import aliases, errors, routes, site_files
+from .web import aliases, errors, news, routes, site_files
 from .web.fastpath import FastPath
+from .web.host import EmptyHostAsAbsent
 from .web.proxy import TrustedProxy
 from .web.state import FeedsState
 from .web.websub import HubNotifier
@@ -41,12 +42,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hub=hub,
     )
     app.extensions["feeds"] = state
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
+    app.register_blueprint(news.bp)
     app.register_blueprint(site_files.bp)
     aliases.init_app(app, settings)
     errors.init_app(app)

@@ -85,6 +85,10 @@ SETTINGS = (
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+    Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
+            "audience counts), SQLite files only this user may write; empty: none."),
+    Setting("API_PAGE_SIZE", 25, _whole,
+            "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
     Setting("SITEMAP", True, _flag,
             "Serve `/sitemap.xml` of the standard pages and name it in `/robots.txt`."),
     Setting("FEED_ALIASES", (), _aliases,
@@ -109,6 +113,8 @@ class Settings:
     websub_hub: str
     trust_proxy: bool
     cache_dir: str
+    state_dir: str
+    api_page_size: int
     sitemap: bool
     feed_aliases: tuple[tuple[str, str], ...]
 
@@ -133,4 +139,6 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values
