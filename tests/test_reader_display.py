@@ -8,6 +8,7 @@ import pytest
 from conftest import BASE_URL
 from facts import CORPUS_EMBEDS, CORPUS_VIDEOS
 from lxml import etree, html
+from reader import make_reader
 
 from feeds.ingest.media import embed_url
 from feeds.output.icons import ICON_FILES
@@ -234,3 +235,23 @@ def test_atom_categories_show_the_topic_name_and_keep_the_slug_in_the_scheme(sit
     rss = feedparser.parse(site_client.get("/topics/ai-ethics.rss").data).entries
     assert ("AI & Ethics", f"{BASE_URL}/topics/") in {(t.term, t.scheme) for e in rss
                                                       for t in e.tags}
+
+
+@pytest.mark.server
+def test_the_reader_library_takes_the_lead_image_as_an_enclosure_in_every_format(
+        site_server, site_app, tmp_path):
+    articles = {a.url: a for a in site_app.extensions["feeds"].corpus.snapshot().site.articles}
+    reader = make_reader(str(tmp_path / "reader.sqlite"))
+    try:
+        for fmt in ["rss", "atom", "json"]:
+            reader.add_feed(f"{site_server}/feed.{fmt}?limit=500")
+        reader.update_feeds()
+        for feed in reader.get_feeds():
+            assert feed.last_exception is None, feed.url
+            for entry in reader.get_entries(feed=feed):
+                article = articles[entry.link]
+                expected = [article.images[0].url] if article.images else []
+                assert [e.href for e in entry.enclosures] == expected, (feed.url, entry.link)
+                assert entry.authors_str == article.provider.name
+    finally:
+        reader.close()
