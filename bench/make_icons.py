@@ -1,7 +1,7 @@
 """Draw the site's raster icons from the shapes of feeds/static/favicon.svg, with Pillow.
 
 Run once by hand when the icon changes (Pillow is not a dependency of the server):
-    python tools/icons.py feeds/static
+    python bench/make_icons.py feeds/static
 It writes favicon.ico (16, 32, 48), icon-32.png, icon-64.png, apple-touch-icon.png (180)
 and icon-512.png.
 """

@@ -6,7 +6,7 @@ Too heavy for .ci/run (a display server and a browser engine): run it by hand, f
 repository's top, after `bash .ci/setup`:
 
     apt-get install liferea xvfb xdotool scrot dbus
-    .venv/bin/python tools/reader_check.py [--seeds DIR] [--shots docs/]
+    .venv/bin/python bench/reader_check.py [--seeds DIR] [--shots docs/]
 
 Liferea runs under Xvfb with a home of its own; its subscriptions are the server's OPML plus a
 folder of old addresses. Nothing is weakened for it: it reads the feeds everyone reads.
