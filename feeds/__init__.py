@@ -14,8 +14,10 @@ from .output.documents import DocumentCache
 from .settings import Settings
 from .view.corpus import Corpus
 from .web import errors, routes
+from .web import hub as hubdoor
 from .web.fastpath import FastPath
 from .web.proxy import TrustedProxy
+from .web.selfhub import SelfHub
 from .web.state import FeedsState
 from .web.websub import HubNotifier
 
@@ -31,8 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.as_config())
     app.json = _InOrderJSON(app)  # healthz lists its fields in a reading order
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = HubNotifier(settings.websub_hub, settings.base_url,
-                      delay=settings.reload_seconds) if settings.websub_hub else None
+    hub = _hub(settings)
     state = FeedsState(
         settings=settings,
         corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None,
@@ -41,6 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hub=hub,
     )
     app.extensions["feeds"] = state
+    if isinstance(hub, SelfHub):
+        hub.corpus = state.corpus
+        app.register_blueprint(hubdoor.bp)
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
@@ -60,11 +64,24 @@ class _InOrderJSON(DefaultJSONProvider):
     sort_keys = False
 
 
+def _hub(settings: Settings) -> HubNotifier | SelfHub | None:
+    """The hub of its own, the notifier of an outside hub, or none."""
+    if settings.websub_hub == "self":
+        return SelfHub(settings)
+    if settings.websub_hub:
+        return HubNotifier(settings.websub_hub, settings.base_url, delay=settings.reload_seconds)
+    return None
+
+
 def _without_unsafe_hub(settings: Settings) -> Settings:
     """The settings, with no WebSub hub unless BASE_URL is set: feed URLs never come from
     requests (a forged Host would reach the hub)."""
     if settings.websub_hub and not settings.base_url:
         log.warning("FEEDS_WEBSUB_HUB is set but FEEDS_BASE_URL is not: no hub is advertised "
                     "or pinged")
+        return dataclasses.replace(settings, websub_hub="")
+    if settings.websub_hub == "self" and not settings.state_dir:
+        log.warning("FEEDS_WEBSUB_HUB=self needs FEEDS_STATE_DIR for its subscriptions: "
+                    "no hub is advertised")
         return dataclasses.replace(settings, websub_hub="")
     return settings

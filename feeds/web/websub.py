@@ -41,6 +41,9 @@ class HubNotifier:
         os.unlink(path)
         self._ballot = descriptor
 
+    def start(self) -> None:
+        """Nothing to start: the sender starts with the first ping."""
+
     def _elected(self) -> bool:
         """Whether this process is the one that pings."""
         if self._ballot is None:
