@@ -66,10 +66,12 @@ def shown(base: str, path: str, text: str) -> bool:
     return text.encode() in fetch(base + path)[2]
 
 
-def subscribed(live, subscriber: Subscriber, topic: str, path: str, **params: str) -> None:
-    """Make topic exist, subscribe to path, and wait until the hub has noted what it shows."""
+def subscribed(live, subscriber: Subscriber, topic: str, path: str, showing: str = "",
+               **params: str) -> None:
+    """Make topic exist (or wait until path is showing that), subscribe to path, and wait
+    until the hub has noted what it shows."""
     base, seeds, state = live
-    request(live, subscriber, topic, path, **params)
+    request(live, subscriber, topic, path, showing, **params)
     wait_until(lambda: subscriber.verifications(), what="the verification")
     with sqlite3.connect(state / "websub.sqlite3") as database:
         wait_until(lambda: database.execute(
@@ -77,10 +79,12 @@ def subscribed(live, subscriber: Subscriber, topic: str, path: str, **params: st
             "WHERE s.callback = ?", (subscriber.url(),)).fetchall(), what="the subscription")
 
 
-def request(live, subscriber: Subscriber, topic: str, path: str, **params: str) -> None:
-    """Make topic exist, and ask the hub for a subscription to path."""
+def request(live, subscriber: Subscriber, topic: str, path: str, showing: str = "",
+            **params: str) -> None:
+    """Make topic exist (or wait until path is showing that), and ask the hub for a
+    subscription to path."""
     base, seeds, _ = live
-    url = add(seeds, topic)
+    url = showing or add(seeds, topic)
     wait_until(lambda: shown(base, path, url), what="the topic's feed")
     status, text = hub_request(f"{base}/websub", hub_mode="subscribe",
                                hub_callback=subscriber.url(), hub_topic=BASE_URL + path, **params)
@@ -293,3 +297,19 @@ def test_instances_sharing_a_state_folder_push_each_change_once(tmp_path, subscr
         wait_until(lambda: pushed(callback, url))
         time.sleep(4 * RELOAD + 1)  # every worker of both has reloaded: more would be in
         assert len(callback.deliveries()) == 1
+
+
+def test_a_since_feed_is_pushed_when_an_item_enters_not_when_one_leaves(live, subscriber):
+    base, seeds, _ = live
+    callback = subscriber()
+    leaving = add(seeds, "Window", publishedDateTime=(
+        datetime.now(UTC) - timedelta(hours=1) + timedelta(seconds=6)).isoformat(timespec="seconds"))
+    subscribed(live, callback, "Window", "/topics/window.atom?since=1h", showing=leaving)
+    wait_until(lambda: not shown(base, "/topics/window.atom?since=1h", leaving), seconds=15,
+               what="the item to leave the window")
+    time.sleep(1)  # the hub looked when the window moved on
+    assert callback.deliveries() == []
+    entering = add(seeds, "Window",
+                   publishedDateTime=datetime.now(UTC).isoformat(timespec="seconds"))
+    wait_until(lambda: pushed(callback, entering))
+    assert not pushed(callback, leaving)

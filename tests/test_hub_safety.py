@@ -195,3 +195,22 @@ def test_another_instance_pointing_at_our_hub_names_it_on_every_feed(make_client
     answer = client.get("/feed.atom?q=article")
     assert f'href="{HUB}"'.encode() in answer.data
     assert answer.headers["Link"].startswith(f"<{HUB}>")
+
+
+def test_a_digest_topic_is_looked_at_again_when_its_period_ends(write_seed, seeds_dir):
+    from datetime import UTC, datetime, timedelta
+
+    from feeds.settings import Settings
+    from feeds.view.corpus import Corpus
+    from feeds.web.topics import read_topic, render_topic
+
+    now = datetime.now(UTC)
+    write_seed("1.md", **article_fields(1, publishedDateTime=now.isoformat()))
+    snapshot = Corpus(seeds_dir, reload_seconds=0).snapshot()
+    settings = Settings.of({"BASE_URL": BASE_URL, "WEBSUB_HUB": "self"})
+    topic = read_topic(f"{BASE_URL}/feed.atom?digest=daily", snapshot, settings)
+    rendered = render_topic(topic, snapshot, settings, now)
+    midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
+    assert rendered is not None and rendered.changes_at == midnight
+    after = render_topic(topic, snapshot, settings, midnight)
+    assert after is not None and after.entries - rendered.entries  # the day's digest entered
