@@ -313,3 +313,17 @@ def test_a_since_feed_is_pushed_when_an_item_enters_not_when_one_leaves(live, su
                    publishedDateTime=datetime.now(UTC).isoformat(timespec="seconds"))
     wait_until(lambda: pushed(callback, entering))
     assert not pushed(callback, leaving)
+
+
+def test_a_ping_from_another_instance_makes_the_hub_read_its_seeds_at_once(tmp_path):
+    seeds, state = tmp_path / "seeds", tmp_path / "state"
+    seeds.mkdir()
+    (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
+    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600")) as base:
+        url = add(seeds, "Pinged")
+        time.sleep(1)
+        assert fetch(f"{base}/topics/pinged.atom")[0] == 404  # not read: no reload for 600 s
+        status, _ = hub_request(f"{base}/websub", hub_mode="publish",
+                                hub_url=f"{BASE_URL}/feed.atom")
+        assert status == 204
+        wait_until(lambda: shown(base, "/topics/pinged.atom", url), what="the hub to read")

@@ -54,6 +54,7 @@ class SelfHub:
         self._changed: set[tuple[str, str]] | None = EVERYTHING
         self._fresh = False  # a topic may have its first subscriber
         self._expired_at = 0.0
+        self._read_at = float("-inf")
         self._due: dict[str, datetime] = {}  # topics the clock alone changes, and when
         self._rendered: dict[str, Rendered] = {}
         self._rendered_for: Snapshot | None = None
@@ -125,8 +126,9 @@ class SelfHub:
 
     def _pinged(self, sections: list[str]) -> None:
         """Another instance saw a change: read the seeds now, and look at those sections."""
-        if self.corpus is not None:
-            self.corpus.catch_up()
+        if self.corpus is not None and time.monotonic() >= self._read_at + 1:
+            self._read_at = time.monotonic()  # at most once a second, whoever pings
+            self.corpus.refresh()
         with self._lock:
             if "*" in sections:
                 self._changed = EVERYTHING
