@@ -92,7 +92,7 @@ def hub_request(hub: str, **params: str) -> tuple[int, str]:
             return error.code, error.read().decode()
 
 
-def wait_until(check, seconds: float = 10, what: str = "the hub") -> None:
+def wait_until(check, seconds: float = 20, what: str = "the hub") -> None:
     """Poll check() until it is true, or fail after seconds."""
     deadline = time.monotonic() + seconds
     while not check():
