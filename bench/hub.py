@@ -129,11 +129,13 @@ def main() -> None:
         for n in range(args.subscriptions):
             subscribe(base, callbacks.url(n), topics[n % len(topics)])
         database = sqlite3.connect(state / "websub.sqlite3")
-        while database.execute("SELECT count(*) FROM subscriptions").fetchone()[0] < \
-                args.subscriptions or database.execute(
-                "SELECT count(DISTINCT topic) FROM topics").fetchone()[0] < len(topics):
+        while database.execute("SELECT count(*), count(DISTINCT topic) FROM subscriptions"
+                               ).fetchone() != (args.subscriptions, database.execute(
+                                   "SELECT count(*) FROM topics").fetchone()[0]):
+            assert time.perf_counter() - started < 600, "the subscriptions were not verified"
             time.sleep(0.1)
         subscribed = time.perf_counter() - started
+        distinct = database.execute("SELECT count(*) FROM topics").fetchone()[0]
         paths = ["/feed.rss", "/topics/" + next(iter(snapshot.topics)) + ".atom",
                  *(topic.removeprefix(BASE_URL) for topic in topics[:20])]
         quiet, quiet_seconds = under_load(base, paths, lambda: time.sleep(10))
@@ -152,6 +154,7 @@ def main() -> None:
         def settled() -> None:  # no delivery for 5 s after the last one
             while not callbacks.deliveries or time.perf_counter() - max(
                     callbacks.deliveries[-1], changed_at) < 5:
+                assert time.perf_counter() - changed_at < 300, "no delivery came"
                 time.sleep(0.1)
 
         busy, busy_seconds = under_load(base, paths, settled)
@@ -160,7 +163,7 @@ def main() -> None:
         shutil.rmtree(extra, ignore_errors=True)
         shutil.rmtree(state, ignore_errors=True)
     owed = len(callbacks.deliveries)
-    print(f"{args.size:,} seeds; {args.subscriptions:,} subscriptions over {len(topics)} "
+    print(f"{args.size:,} seeds; {args.subscriptions:,} subscriptions over {distinct} "
           f"distinct queries, verified in {subscribed:.1f} s; one new seed (RELOAD_SECONDS=1) "
           f"changed the documents of {owed} subscriptions: first delivery "
           f"{callbacks.deliveries[0] - changed_at:.2f} s after the write, last "

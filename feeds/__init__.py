@@ -3,6 +3,7 @@
 import dataclasses
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,6 +13,7 @@ from . import cli
 from .heap import collector_paused
 from .output.documents import DocumentCache
 from .settings import Settings
+from .trust import UnsafeFile, private_folder
 from .view.corpus import Corpus
 from .web import errors, routes
 from .web import hub as hubdoor
@@ -67,6 +69,10 @@ class _InOrderJSON(DefaultJSONProvider):
 def _hub(settings: Settings) -> HubNotifier | SelfHub | None:
     """The hub of its own, the notifier of an outside hub, or none."""
     if settings.websub_hub == "self":
+        try:
+            private_folder(Path(settings.state_dir))
+        except (OSError, UnsafeFile) as error:
+            raise ValueError(f"FEEDS_STATE_DIR: {error}") from None
         return SelfHub(settings)
     if settings.websub_hub:
         return HubNotifier(settings.websub_hub, settings.base_url, delay=settings.reload_seconds)

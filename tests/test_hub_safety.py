@@ -214,3 +214,14 @@ def test_a_digest_topic_is_looked_at_again_when_its_period_ends(write_seed, seed
     assert rendered is not None and rendered.changes_at == midnight
     after = render_topic(topic, snapshot, settings, midnight)
     assert after is not None and after.entries - rendered.entries  # the day's digest entered
+
+
+def test_a_state_folder_others_may_write_stops_the_start(seeds_dir, tmp_path):
+    from feeds import create_app
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(ValueError, match="FEEDS_STATE_DIR: others may write"):
+        create_app({"SEEDS_DIR": str(seeds_dir), "BASE_URL": BASE_URL, "WEBSUB_HUB": "self",
+                    "STATE_DIR": str(shared)})

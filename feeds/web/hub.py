@@ -4,9 +4,10 @@ that is not ours is accepted, then denied at the callback. `hub.mode=publish` is
 instances say that feeds changed."""
 
 import ipaddress
+import sqlite3
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from ..model import ALL
 from ..output.urls import HUB_PATH
@@ -21,6 +22,13 @@ MAX_REQUEST_BYTES = 8192
 MAX_SECRET_BYTES = 199  # WebSub: less than 200 bytes
 MAX_PUBLISHED = 1000  # URLs one publish ping may name
 _MODES = "hub.mode must be subscribe, unsubscribe or publish."
+
+
+@bp.errorhandler(sqlite3.Error)
+def store_failed(error: sqlite3.Error) -> Response:
+    """The store cannot be written (a full disk, a lock held too long): try again later."""
+    current_app.logger.error("WebSub: the hub's store failed: %s", error)
+    return _plain(503, "The hub cannot take requests just now; try again later.")
 
 
 @bp.post(HUB_PATH)

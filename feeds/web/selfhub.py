@@ -103,6 +103,8 @@ class SelfHub:
                 self._round(pool)
             except Exception:  # a bug, or the disk: logged, and the hub goes on
                 log.exception("WebSub: the hub's dispatcher failed a round")
+                with self._lock:
+                    self._changed = EVERYTHING  # nothing a failed round took is lost
                 time.sleep(1)
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
