@@ -258,6 +258,7 @@ def test_a_slow_callback_delays_no_other(live, subscriber):
     ({"hub_mode": "subscribe", "hub_callback": "http://example.com/",
       "hub_topic": f"{BASE_URL}/feed.atom", "hub_secret": "x" * 200}, "at most 199 bytes"),
     ({"hub_mode": "publish"}, "names 1 to"),
+    ({"hub_mode": "publish", "hub_url": "https://elsewhere.example/feed.rss"}, "feeds of"),
 ])
 def test_a_bad_request_is_a_400_that_says_why(live, params, says):
     status, text = hub_request(f"{live[0]}/websub", **params)

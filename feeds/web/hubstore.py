@@ -1,5 +1,5 @@
 """The hub's durable state in STATE_DIR/websub.sqlite3: requests waiting for verification,
-subscriptions, what each topic last showed, deliveries pending, and publish pings to act on.
+subscriptions, what each topic last showed, deliveries pending, and whether a publish ping came.
 
 Every process of every instance that shares the folder shares this file; only one of them
 (the hub's dispatcher) calls back, the others only write requests and pings into it.
@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS deliveries (callback TEXT, topic TEXT, host TEXT, ver
     attempts INTEGER, first_at REAL, next_at REAL, PRIMARY KEY (callback, topic));
 CREATE TABLE IF NOT EXISTS pings (section TEXT PRIMARY KEY);
 """
-MAX_PINGS = 1000  # sections a publish ping may name before it means "look at everything"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +158,10 @@ class HubStore:
         self._run("DELETE FROM topics WHERE topic NOT IN (SELECT topic FROM subscriptions)")
         return len(gone)
 
-    def ping(self, sections: list[str]) -> None:
-        """Note sections a publish ping named ('*' for every one)."""
-        if len(sections) > MAX_PINGS:
-            sections = ["*"]
-        for section in sections:
-            self._run("INSERT OR IGNORE INTO pings VALUES (?)", (section,))
+    def ping(self) -> None:
+        """Note that a publish ping came."""
+        self._run("INSERT OR IGNORE INTO pings VALUES ('*')")
 
-    def pings(self) -> list[str]:
-        """Take the sections publish pings named since the last call."""
-        return [row[0] for row in self._run("DELETE FROM pings RETURNING section")]
+    def pinged(self) -> bool:
+        """Whether a publish ping came since the last call."""
+        return bool(self._run("DELETE FROM pings RETURNING section"))

@@ -115,8 +115,9 @@ class SelfHub:
         if now >= self._expired_at + EXPIRE_SECONDS:  # leases end on time anyway: this tidies
             self._expired_at = now
             self.store.expire(now)
-        if pings := self.store.pings():
-            self._pinged(pings)
+        if time.monotonic() >= self._read_at + 1 and self.store.pinged():
+            self._read_at = time.monotonic()  # at most once a second, however many ping
+            self._pinged()
         with self._lock:
             changed, self._changed = self._changed, set()
             fresh, self._fresh = self._fresh, False
@@ -126,16 +127,11 @@ class SelfHub:
             self._compare(changed, due)
         self._dispatch(pool)
 
-    def _pinged(self, sections: list[str]) -> None:
-        """Another instance saw a change: read the seeds now, and look at those sections."""
-        if self.corpus is not None and time.monotonic() >= self._read_at + 1:
-            self._read_at = time.monotonic()  # at most once a second, whoever pings
+    def _pinged(self) -> None:
+        """Another instance saw a change: read the seeds now; the reload tells
+        publish_sections what changed."""
+        if self.corpus is not None:
             self.corpus.refresh()
-        with self._lock:
-            if "*" in sections:
-                self._changed = EVERYTHING
-            elif self._changed is not EVERYTHING:
-                self._changed.update(tuple(s.split("/", 1)) for s in sections)  # type: ignore
 
     def _snapshot(self) -> Snapshot:
         """The current view; the documents kept for deliveries are those of this view."""
