@@ -58,6 +58,7 @@ class SelfHub:
         self._due: dict[str, datetime] = {}  # topics the clock alone changes, and when
         self._rendered: dict[str, Rendered] = {}
         self._rendered_for: Snapshot | None = None
+        self._rendered_bytes = 0  # about: a document rendered again is counted again
         self._in_flight: set[tuple[str, str]] = set()
         self._hosts: Counter[str] = Counter()
 
@@ -138,7 +139,7 @@ class SelfHub:
         assert self.corpus is not None
         snapshot = self.corpus.snapshot()
         if snapshot is not self._rendered_for:
-            self._rendered, self._rendered_for = {}, snapshot
+            self._rendered, self._rendered_for, self._rendered_bytes = {}, snapshot, 0
         return snapshot
 
     def _compare(self, changed: set[tuple[str, str]] | None, due: set[str]) -> None:
@@ -175,8 +176,9 @@ class SelfHub:
         if rendered is not None:
             if rendered.changes_at is not None:
                 self._due[url] = rendered.changes_at
-            if sum(len(r.document.body) for r in self._rendered.values()) > MAX_RENDERED_BYTES:
-                self._rendered = {}
+            self._rendered_bytes += len(rendered.document.body)
+            if self._rendered_bytes > MAX_RENDERED_BYTES:
+                self._rendered, self._rendered_bytes = {}, len(rendered.document.body)
             self._rendered[url] = rendered
         return rendered
 
