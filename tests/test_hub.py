@@ -226,7 +226,7 @@ def test_an_embargoed_article_is_pushed_only_once_its_moment_passes(live, subscr
     base, seeds, _ = live
     callback = subscriber()
     subscribed(live, callback, "Embargo", "/topics/embargo.atom")
-    moment = datetime.now(UTC) + timedelta(seconds=4)
+    moment = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
     url = add(seeds, "Embargo", publishedDateTime=moment.isoformat(timespec="seconds"))
     time.sleep(5 * RELOAD)  # every worker has read it, and not shown it
     assert not shown(base, "/topics/embargo.atom", url) and not pushed(callback, url)
