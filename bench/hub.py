@@ -68,6 +68,17 @@ class Callbacks:
         return f"http://{server.server_address[0]}:{server.server_port}/cb/{n}"
 
 
+def distinct_queries(snapshot, count: int) -> list[str]:
+    """count distinct made-to-measure feeds, drawn as bench/made_to_measure.py draws them
+    (a few kinds have fewer than count/10 spellings, so draw until enough are distinct)."""
+    found: dict[str, None] = {}
+    for seed in range(1000):
+        found.update(dict.fromkeys(queries(snapshot, 10, random.Random(seed))))
+        if len(found) >= count:
+            break
+    return list(found)[:count]
+
+
 def subscribe(base: str, callback: str, topic: str) -> None:
     data = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.callback": callback,
                                    "hub.topic": topic}).encode()
@@ -115,7 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = corpus(args.size)
     snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).load()
-    topics = [BASE_URL + url for url in queries(snapshot, args.queries, random.Random(11))]
+    topics = [BASE_URL + url for url in distinct_queries(snapshot, args.queries)]
     state = Path(tempfile.mkdtemp(prefix="seed-feeds-hub-bench-"))
     extra = folder / "hub-bench"
     callbacks = Callbacks()
