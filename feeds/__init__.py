@@ -15,9 +15,10 @@ from .output.documents import DocumentCache
 from .settings import Settings
 from .trust import UnsafeFile, private_folder
 from .view.corpus import Corpus
-from .web import errors, routes
+from .web import errors, news, routes
 from .web import hub as hubdoor
 from .web.fastpath import FastPath
+from .web.host import EmptyHostAsAbsent
 from .web.proxy import TrustedProxy
 from .web.selfhub import SelfHub
 from .web.state import FeedsState
@@ -47,12 +48,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if isinstance(hub, SelfHub):
         hub.corpus = state.corpus
         app.register_blueprint(hubdoor.bp)
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
+    app.register_blueprint(news.bp)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:

@@ -82,6 +82,8 @@ SETTINGS = (
     Setting("HUB_MAX_PER_HOST", 100, _whole, "Hub subscriptions of one callback host, at most."),
     Setting("HUB_ALLOW_PRIVATE", False, _flag,
             "Let the hub call back loopback, private and link-local addresses (for tests)."),
+    Setting("API_PAGE_SIZE", 25, _whole,
+            "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
 )
 
 
@@ -109,6 +111,7 @@ class Settings:
     hub_max_subscriptions: int
     hub_max_per_host: int
     hub_allow_private: bool
+    api_page_size: int
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":
@@ -135,4 +138,6 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             <= values["HUB_MAX_LEASE_SECONDS"]):
         raise ValueError("FEEDS_HUB_LEASE_SECONDS must be from FEEDS_HUB_MIN_LEASE_SECONDS to "
                          "FEEDS_HUB_MAX_LEASE_SECONDS")
+    if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values

@@ -43,6 +43,13 @@ def page_url(base_url: str, kind: str, slug: str, query: Sequence[tuple[str, str
     return absolute(base_url, with_query(page_path(kind, slug), query=pairs))
 
 
+def news_path(topic: str = "", page: int = 1) -> str:
+    """The path of a page of the origin site's news API: /api/news/index.json,
+    /api/news/page/2/index.json, /api/news/canvas-apps/index.json..."""
+    folder = f"/api/news/{topic}/" if topic else "/api/news/"
+    return f"{folder}page/{page}/index.json" if page > 1 else f"{folder}index.json"
+
+
 def absolute(base_url: str, path: str) -> str:
     """path joined to base_url (scheme and host, perhaps a prefix, no trailing slash)."""
     return base_url.rstrip("/") + path
