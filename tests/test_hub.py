@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import BASE_URL, article_fields, seed_text
-from servers import fetch, serve
+from servers import fetch, serve, serve_process
 from subscriber import Subscriber, hub_request, wait_until
 
 pytestmark = pytest.mark.server
@@ -328,3 +328,19 @@ def test_a_ping_from_another_instance_makes_the_hub_read_its_seeds_at_once(tmp_p
                                 hub_url=f"{BASE_URL}/feed.atom")
         assert status == 204
         wait_until(lambda: shown(base, "/topics/pinged.atom", url), what="the hub to read")
+
+
+def test_a_delivery_that_keeps_failing_is_dropped_and_logged(tmp_path, subscriber):
+    seeds, state, log = tmp_path / "seeds", tmp_path / "state", tmp_path / "server.log"
+    seeds.mkdir()
+    callback = subscriber(fail_posts=1000)
+    env = hub_env(seeds, state, FEEDS_HUB_RETRY_SECONDS="2")
+    with serve_process(env, output=log) as (base, _):
+        subscribed((base, seeds, state), callback, "Dropped", "/topics/dropped.atom")
+        add(seeds, "Dropped")
+        wait_until(lambda: "dropped after 2 attempts" in log.read_text(), what="the drop")
+        tries = callback.failed_posts
+        time.sleep(3)
+        assert callback.failed_posts == tries == 2
+    with sqlite3.connect(state / "websub.sqlite3") as database:
+        assert database.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
