@@ -118,6 +118,21 @@ def row(name: str, times: list[float], seconds: float) -> list[str]:
             f"{ordered[len(ordered) * 9 // 10]:.1f}", f"{ordered[-1]:.0f}"]
 
 
+def reload_alone(folder: Path, extra: Path, paths: list[str],
+                 seconds: float) -> tuple[list[float], float]:
+    """The same load for seconds after a seed change, on a server with no hub."""
+    process, base = start_server({"FEEDS_SEEDS_DIR": str(folder), "FEEDS_RELOAD_SECONDS": "1",
+                                  "FEEDS_BASE_URL": BASE_URL}, 2)
+    try:
+        seconds_until_200(f"{base}/feed.rss", time.perf_counter())
+        time.sleep(10)  # as the hub's run: its workers are settled
+        (extra / "other.md").write_text((extra / "new.md").read_text().replace(
+            "https://bench.example/hub/", "https://bench.example/hub/other-"))
+        return under_load(base, paths, lambda: time.sleep(seconds))
+    finally:
+        stop(process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=50_000)
@@ -171,8 +186,11 @@ def main() -> None:
         busy, busy_seconds = under_load(base, paths, settled)
     finally:
         stop(process)
-        shutil.rmtree(extra, ignore_errors=True)
         shutil.rmtree(state, ignore_errors=True)
+    try:
+        plain, plain_seconds = reload_alone(folder, extra, paths, busy_seconds)
+    finally:
+        shutil.rmtree(extra, ignore_errors=True)
     owed = len(callbacks.deliveries)
     print(f"{args.size:,} seeds; {args.subscriptions:,} subscriptions over {distinct} "
           f"distinct queries, verified in {subscribed:.1f} s; one new seed (RELOAD_SECONDS=1) "
@@ -181,7 +199,9 @@ def main() -> None:
           f"{callbacks.deliveries[-1] - changed_at:.2f} s\n")
     print(table([["requests by 4 clients", "per second", "median ms", "90th pct ms", "max ms"],
                  row("no delivery pending", quiet, quiet_seconds),
-                 row("from the change to the last delivery (+5 s)", busy, busy_seconds)]))
+                 row("from the change to the last delivery (+5 s)", busy, busy_seconds),
+                 row("the same length after a change, no hub (the reload alone)", plain,
+                     plain_seconds)]))
 
 
 if __name__ == "__main__":
