@@ -5,7 +5,8 @@ synthetic corpus, subscribes --subscriptions real callbacks on loopback (10 call
 127.0.0.2 to 127.0.0.11, each subscription verified by the hub) to --queries distinct
 made-to-measure feeds, then adds one seed and measures the time from writing it to the first
 and the last delivery. Meanwhile CLIENTS threads poll the server (standard and made-to-measure
-feeds); the same load runs first with no delivery pending, and the two are shown side by side.
+feeds); the same load runs first with no delivery pending, and last on a server with no hub
+for as long after a change of its seeds (the cost of the reload alone), side by side.
 
     flock /tmp/bench.lock .venv/bin/python bench/hub.py [--size 50000]
 """
@@ -26,7 +27,9 @@ from statistics import median
 from common import corpus, seconds_until_200, start_server, stop, table
 from made_to_measure import queries
 
+from feeds.settings import Settings
 from feeds.view.corpus import Corpus
+from feeds.web.topics import read_topic
 
 BASE_URL = "http://feeds.bench"
 HOSTS = [f"127.0.0.{n}" for n in range(2, 12)]
@@ -71,12 +74,14 @@ class Callbacks:
 def distinct_queries(snapshot, count: int) -> list[str]:
     """count distinct made-to-measure feeds, drawn as bench/made_to_measure.py draws them
     (a few kinds have fewer than count/10 spellings, so draw until enough are distinct)."""
-    found: dict[str, None] = {}
+    found: dict[str, None] = {}  # canonical spellings: two may name one query
+    settings = Settings.of({"BASE_URL": BASE_URL})
     for seed in range(1000):
-        found.update(dict.fromkeys(queries(snapshot, 10, random.Random(seed))))
+        for url in queries(snapshot, 10, random.Random(seed)):
+            found[read_topic(BASE_URL + url, snapshot, settings).url(BASE_URL)] = None
         if len(found) >= count:
             break
-    return list(found)[:count]
+    return [url.removeprefix(BASE_URL) for url in list(found)[:count]]
 
 
 def subscribe(base: str, callback: str, topic: str) -> None:
