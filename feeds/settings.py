@@ -81,12 +81,24 @@ SETTINGS = (
             "Seconds clients and proxies may cache a response; RSS `ttl` in minutes."),
     Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between scans of the seeds folder."),
     Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
-            "ping; needs `BASE_URL`; empty: none."),
+            "ping, or `self` for the hub of its own at `/websub` (needs `STATE_DIR`); needs "
+            "`BASE_URL`; empty: none."),
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
     Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
             "audience counts), SQLite files only this user may write; empty: none."),
+    Setting("HUB_LEASE_SECONDS", 864_000, _whole,
+            "Lease of a hub subscription that asks for none (10 days)."),
+    Setting("HUB_MIN_LEASE_SECONDS", 3600, _whole, "The shortest lease the hub grants."),
+    Setting("HUB_MAX_LEASE_SECONDS", 2_592_000, _whole, "The longest lease the hub grants."),
+    Setting("HUB_RETRY_SECONDS", 3600, _seconds,
+            "How long the hub retries a failing callback (with backoff) before it drops the "
+            "delivery."),
+    Setting("HUB_MAX_SUBSCRIPTIONS", 10_000, _whole, "Hub subscriptions in all, at most."),
+    Setting("HUB_MAX_PER_HOST", 100, _whole, "Hub subscriptions of one callback host, at most."),
+    Setting("HUB_ALLOW_PRIVATE", False, _flag,
+            "Let the hub call back loopback, private and link-local addresses (for tests)."),
     Setting("API_PAGE_SIZE", 25, _whole,
             "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
     Setting("SITEMAP", True, _flag,
@@ -114,6 +126,13 @@ class Settings:
     trust_proxy: bool
     cache_dir: str
     state_dir: str
+    hub_lease_seconds: int
+    hub_min_lease_seconds: int
+    hub_max_lease_seconds: int
+    hub_retry_seconds: float
+    hub_max_subscriptions: int
+    hub_max_per_host: int
+    hub_allow_private: bool
     api_page_size: int
     sitemap: bool
     feed_aliases: tuple[tuple[str, str], ...]
@@ -139,6 +158,10 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    if not (values["HUB_MIN_LEASE_SECONDS"] <= values["HUB_LEASE_SECONDS"]
+            <= values["HUB_MAX_LEASE_SECONDS"]):
+        raise ValueError("FEEDS_HUB_LEASE_SECONDS must be from FEEDS_HUB_MIN_LEASE_SECONDS to "
+                         "FEEDS_HUB_MAX_LEASE_SECONDS")
     if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values

@@ -5,6 +5,8 @@ from urllib.parse import quote, urlencode
 
 from ..model import ALL
 
+HUB_PATH = "/websub"  # where the hub of its own answers (WEBSUB_HUB=self)
+
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:
     """The path of a feed: /feed.rss, /topics/ai.atom, /providers/wired.com.json."""
