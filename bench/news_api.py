@@ -11,22 +11,13 @@ Latency is the wall time of one GET on a fresh connection, read to the end.
 
 import argparse
 import time
-import urllib.request
 from statistics import median
 
-from common import corpus, seconds_until_200, start_server, stop, table
+from common import corpus, milliseconds, seconds_until_200, start_server, stop, table
 
 QUERIES = ["", "?sort=heat", "?q=power", "?min_heat=50", "?sort=quality&since=520w"]
 TOPICS = ["power-apps", "canvas-apps", "portals", "model-driven-apps", "teams-integration"]
 
-
-def milliseconds(url: str) -> float:
-    """The wall time of one GET of url, read to the end, in milliseconds."""
-    started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
-        response.read()
-        assert response.status == 200, url
-    return (time.perf_counter() - started) * 1000
 
 
 def pairs(count: int) -> list[tuple[str, str]]:
