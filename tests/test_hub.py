@@ -303,10 +303,10 @@ def test_instances_sharing_a_state_folder_push_each_change_once(tmp_path, subscr
 def test_a_since_feed_is_pushed_when_an_item_enters_not_when_one_leaves(live, subscriber):
     base, seeds, _ = live
     callback = subscriber()
-    moment = datetime.now(UTC) - timedelta(hours=1) + timedelta(seconds=6)
+    moment = datetime.now(UTC) - timedelta(hours=1) + timedelta(seconds=12)
     leaving = add(seeds, "Window", publishedDateTime=moment.isoformat(timespec="seconds"))
     subscribed(live, callback, "Window", "/topics/window.atom?since=1h", showing=leaving)
-    wait_until(lambda: not shown(base, "/topics/window.atom?since=1h", leaving), seconds=15,
+    wait_until(lambda: not shown(base, "/topics/window.atom?since=1h", leaving), seconds=25,
                what="the item to leave the window")
     time.sleep(1)  # the hub looked when the window moved on
     assert callback.deliveries() == []

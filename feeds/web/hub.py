@@ -14,7 +14,7 @@ from ..output.urls import HUB_PATH
 from .callbacks import CallbackRefused, callback_host, check_address
 from .hubstore import Intent
 from .selfhub import SelfHub
-from .state import current_state
+from .state import FeedsState, current_state
 from .topics import NotATopic, read_topic
 
 bp = Blueprint("websub", __name__)
@@ -62,8 +62,7 @@ def _take(mode: str, callback: str, topic: str, host: str, secret: str,
     assert isinstance(hub, SelfHub)
     now = time.time()
     try:
-        canonical = read_topic(topic, state.corpus.snapshot(), state.settings).url(
-            state.settings.base_url.rstrip("/"))
+        canonical = _canonical(topic, state)
     except NotATopic as why:
         if mode == "unsubscribe":  # a topic that is gone may still have subscriptions
             canonical = topic
@@ -84,6 +83,18 @@ def _take(mode: str, callback: str, topic: str, host: str, secret: str,
     hub.wake()
     return _plain(202, f"Accepted; the hub will verify this {mode} request at the callback, "
                        f"for {canonical}.")
+
+
+def _canonical(topic: str, state: FeedsState) -> str:
+    """The canonical URL of topic; NotATopic says why it is none, even after a scan (another
+    worker may have shown a feed that this one's view, a scan behind, does not have yet: at
+    most one scan a second for such requests, as for publish pings)."""
+    base = state.settings.base_url.rstrip("/")
+    try:
+        return read_topic(topic, state.corpus.snapshot(), state.settings).url(base)
+    except NotATopic:
+        state.corpus.catch_up(older_than=1)
+        return read_topic(topic, state.corpus.snapshot(), state.settings).url(base)
 
 
 def _publish() -> Response:
