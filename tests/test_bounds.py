@@ -1,6 +1,7 @@
 """What one client or one odd seed can make a page or a feed cost stays within stated bounds:
 the form's choices, the names pages show, the articles one request renders (issue 19)."""
 
+import json
 import re
 
 import pytest
@@ -80,3 +81,27 @@ def test_long_names_are_shown_cut_and_pages_stay_small(long_names, path):
     assert status == 200
     assert len(page) < PAGE_BYTES
     assert ("語" * (MAX_CHOICE_NAME - 2) + "…").encode() in page
+
+
+def digest_articles(base: str, query: str) -> tuple[int, int]:
+    """(periods, articles in them) of the JSON digest feed of query."""
+    status, _, body = fetch(f"{base}/feed.json?{query}")
+    assert status == 200, body
+    items = json.loads(body)["items"]
+    return len(items), sum(item["content_html"].count("<li>") for item in items)
+
+
+def test_no_digest_renders_more_than_max_limit_articles(many_sections):
+    periods, articles = digest_articles(many_sections, "digest=daily&top=50")
+    assert periods == 10 and articles <= 500  # 28 days of 21 or 22 articles each
+    periods, articles = digest_articles(many_sections, "digest=daily&top=5")
+    assert periods == 28 and articles == 28 * 5  # small periods: every day, as before
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_a_digest_asking_for_more_is_a_400_that_says_what_is_accepted(many_sections, fmt):
+    status, _, body = fetch(f"{many_sections}/feed.{fmt}?digest=weekly&top=50&limit=11")
+    assert status == 400
+    assert b"from 1 to 10" in body and b"500 articles" in body
+    assert fetch(f"{many_sections}/feed.{fmt}?digest=weekly&top=50&limit=10")[0] == 200
+    assert fetch(f"{many_sections}/feed.{fmt}?limit=500")[0] == 200

@@ -135,7 +135,7 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
 
     Only the standard feeds name the WebSub hub: the hub is pinged for them alone.
     """
-    size = limit or settings.limit
+    size = limit or default_limit(settings, made.query)
     start = (page - 1) * size
     return FeedPage(section=made.section, fmt=fmt, page=page, limit=size, query_limit=limit,
                     base_url=base_url, site_title=settings.site_title,
@@ -191,7 +191,20 @@ def query_entries(made: Made, settings: Settings, period: Period | None = None) 
     or the first articles."""
     if period is not None:
         return period.articles
-    return made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
+    if made.query.digest:
+        return made.selection.entries(0, min(_PAGE_PERIODS, largest_limit(settings, made.query)))
+    return made.selection.entries(0, settings.limit)
+
+
+def largest_limit(settings: Settings, query: Query) -> int:
+    """The largest `limit` a request may give: a document renders at most MAX_LIMIT articles,
+    and each period of a digest holds up to `top` of them."""
+    return max(1, settings.max_limit // query.top) if query.digest else settings.max_limit
+
+
+def default_limit(settings: Settings, query: Query) -> int:
+    """Entries a page of a feed holds when the request gives no `limit`."""
+    return min(settings.limit, largest_limit(settings, query))
 
 
 def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
