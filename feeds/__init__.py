@@ -43,7 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["feeds"] = state
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
-            app.wsgi_app, state.corpus, state.documents, settings.max_age)
+            app.wsgi_app, state.corpus, state.documents, settings.max_age,
+            keyed_by_host=not settings.base_url)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
