@@ -9,7 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import cli
-from .heap import collector_paused
+from .heap import collector_paused, return_large_blocks
 from .output.documents import DocumentCache
 from .settings import Settings
 from .view.corpus import Corpus
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The Flask app: settings from FEEDS_* variables, then config (for tests), then defaults."""
+    return_large_blocks()  # so that what the document cache frees goes back to the system
     app = Flask(__name__)
     app.config.from_prefixed_env("FEEDS")
     app.config.update(config or {})
@@ -37,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None,
                                     heap_policy=collector_paused),
-        documents=DocumentCache(),
+        documents=DocumentCache(settings.document_cache_mb * 1024 * 1024),
         hub=hub,
     )
     app.extensions["feeds"] = state

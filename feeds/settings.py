@@ -68,6 +68,9 @@ SETTINGS = (
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
+    Setting("DOCUMENT_CACHE_MB", 64, _whole,
+            "MiB of rendered documents each worker keeps (least recently used out): their "
+            "bodies, gzip and what their keys hold."),
 )
 
 
@@ -87,6 +90,7 @@ class Settings:
     websub_hub: str
     trust_proxy: bool
     cache_dir: str
+    document_cache_mb: int
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":
