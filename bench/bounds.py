@@ -8,8 +8,10 @@ Each part starts the real server (`flask --app wsgi serve`, 1 worker) on loopbac
 - slow: 60 clients that ask for the largest document a request may have and never read it:
   the worker's growth and the connections still open after 15 s, directly and through
   deploy/nginx.conf;
-- fastpath: 40 changes of the seeds, each followed by 20 requests: the worker's growth;
-- cache: 1,000 distinct documents (every `limit` of two feeds): the worker's growth;
+- fastpath: 40 changes of the seeds, each followed by 24 requests (4 of them new): the
+  worker's growth;
+- cache: 1,000 distinct documents (every `limit` of two feeds): the worker's growth, with a
+  document cache of 1 MiB and of 64 MiB (the difference is what the cache holds);
 - export: two `flask --app wsgi export` loops at once over the real corpus while a reader
   polls the live tree: missing reads, failed exports, files of the last tree.
 
@@ -178,7 +180,9 @@ def fastpath(size: int) -> list[list[str]]:
             seed(folder / "extra" / f"{change}.md", 100_000 + change, "Extra", "Extra")
             while int(get(base + "/healthz")[1].split(b'"seeds":')[1].split(b",")[0]) == seeds:
                 time.sleep(0.2)
-            for path in FAST_PATHS:
+            # The same 20 requests each time, and 2 that only this snapshot sees.
+            for path in [*FAST_PATHS, f"/feed.rss?limit={10 + change}",
+                         f"/feed.json?limit={10 + change}"]:
                 for headers in ({}, {"Accept-Encoding": "gzip"}):
                     get(base + path, headers)
             if start is None:
@@ -190,17 +194,20 @@ def fastpath(size: int) -> list[list[str]]:
 
 
 def cache(size: int) -> list[list[str]]:
-    with serve_process({"FEEDS_SEEDS_DIR": str(corpus(size))}, 1) as (base, main):
-        get(base + "/feed.rss")
-        before = worker_kib(main)
-        served = 0
-        for limit in range(1, 501):
-            for fmt in ("rss", "json"):
-                served += len(get(f"{base}/feed.{fmt}?limit={limit}", {"Accept-Encoding":
-                                                                        "gzip"})[1])
-        after = worker_kib(main)
-    return [["documents", "gzip bytes served MB", "worker growth MB"],
-            ["1,000", f"{served / 2**20:.0f}", f"{(after - before) / 1024:.0f}"]]
+    rows = [["DOCUMENT_CACHE_MB", "documents", "gzip bytes served MB", "worker growth MB"]]
+    for budget in ("1", "64"):
+        env = {"FEEDS_SEEDS_DIR": str(corpus(size)), "FEEDS_DOCUMENT_CACHE_MB": budget}
+        with serve_process(env, 1) as (base, main):
+            get(base + "/feed.rss")
+            before = worker_kib(main)
+            served = 0
+            for limit in range(1, 501):
+                for fmt in ("rss", "json"):
+                    served += len(get(f"{base}/feed.{fmt}?limit={limit}",
+                                      {"Accept-Encoding": "gzip"})[1])
+            after = worker_kib(main)
+        rows.append([budget, "1,000", f"{served / 2**20:.0f}", f"{(after - before) / 1024:.0f}"])
+    return rows
 
 
 def export_loop(outdir: Path, base_url: str, runs: int, failures: list) -> None:
