@@ -56,6 +56,7 @@ MAX_CHOICE_NAME = 80  # characters of a name a choice, a table or an article's l
 MAX_HEADING_NAME = 200  # characters of a section's name a page's title and heading show
 MAX_QUERY_TITLE = 1000  # characters of a query's title ("Seed Feeds: AI · from ...") a page shows
 MAX_TITLE_SHOWN = 300  # characters of an article's title an HTML page shows
+MAX_DESCRIPTION_SHOWN = 2000  # characters of a section's description (site data) a page shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,4 +229,5 @@ def template_urls(base_url: str, settings: Settings) -> dict:
         "shown": shown_name,
         "title_length": MAX_TITLE_SHOWN,
         "heading_length": MAX_HEADING_NAME,
+        "description_length": MAX_DESCRIPTION_SHOWN,
     }
