@@ -157,3 +157,12 @@ def test_distinct_hosts_push_out_the_least_recently_used_not_everything(fast_app
             client.get("/feed.rss", headers={"Host": f"r{round_}-{n}.example"})
     assert calls.count("/feed.rss") == 1 + 3 * 99  # the popular one reached Flask only once
     assert len(fast_app.wsgi_app) == 100
+
+
+def test_a_host_the_views_refuse_is_refused_on_the_fast_path_too(seeds_dir, write_seed):
+    write_seed("1.md", **article_fields(1))
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600,
+                      "BASE_URL": "https://feeds.example"})
+    client = app.test_client()
+    assert client.get("/feed.rss", headers={"Host": "a.example"}).status_code == 200
+    assert client.get("/feed.rss", headers={"Host": "a.example:99999"}).status_code == 400

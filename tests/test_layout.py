@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 
 STAGES = ["ingest", "view", "output", "web"]
-SHARED = {"model", "settings", "text", "heap"}
+SHARED = {"model", "settings", "text", "heap", "trust"}
 
 
 def imported_stages(path) -> set[str]:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..output.documents import DocumentCache
-from ..text import HOST
+from ..text import is_host
 from ..view.corpus import Corpus
 from ..view.query import PARAMETERS
 from ..view.snapshot import Snapshot
@@ -130,7 +130,7 @@ class FastPath:
         the view must refuse: an odd Host)."""
         path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
         host = environ.get("HTTP_HOST")
-        if host is not None and (len(host) > _MAX_KEY_TEXT or not HOST.fullmatch(host)):
+        if host is not None and (len(host) > _MAX_KEY_TEXT or not is_host(host)):
             return None
         if len(path) + len(query) + len(host or "") > _MAX_KEY_TEXT:
             return None
