@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import cli
-from .heap import collector_paused
+from .heap import collector_paused, return_large_blocks
 from .output.documents import DocumentCache
 from .settings import Settings
 from .trust import UnsafeFile, private_folder
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The Flask app: settings from FEEDS_* variables, then config (for tests), then defaults."""
+    return_large_blocks()  # so that what the document cache frees goes back to the system
     app = Flask(__name__)
     app.config.from_prefixed_env("FEEDS")
     app.config.update(config or {})
@@ -41,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None,
                                     heap_policy=collector_paused),
-        documents=DocumentCache(),
+        documents=DocumentCache(settings.document_cache_mb * 1024 * 1024),
         hub=hub,
     )
     app.extensions["feeds"] = state
@@ -51,7 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
-            app.wsgi_app, state.corpus, state.documents, settings.max_age)
+            app.wsgi_app, state.corpus, state.documents, settings.max_age,
+            keyed_by_host=not settings.base_url)
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)

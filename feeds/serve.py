@@ -33,6 +33,10 @@ DEFAULT_BACKLOG = 4096
 DEFAULT_HEADER_TIMEOUT = 5
 MAX_HEADER_BYTES = 64 * 1024  # a request line and headers larger than this get a 431
 KILL_TIMEOUT = 30  # seconds a worker has to finish its requests after SIGTERM
+# A worker past this resident size is replaced (granian has no write timeout: without a proxy
+# in front, answers that stalled readers never take pile up in it until then).
+DEFAULT_MAX_RSS_MB = 1024
+RSS_SAMPLE_SECONDS = 5  # how often granian looks at the workers' resident size
 MAX_OPEN_FILES = 65536
 
 
@@ -52,11 +56,15 @@ MAX_OPEN_FILES = 65536
               default=DEFAULT_HEADER_TIMEOUT, show_default=True,
               help="Seconds a client has to send its headers; also the keep-alive idle "
                    "timeout [env HEADER_TIMEOUT].")
+@click.option("--max-rss", envvar="MAX_RSS", type=click.IntRange(0, 1_000_000),
+              default=DEFAULT_MAX_RSS_MB, show_default=True,
+              help="MiB of resident memory past which a worker is replaced, its connections "
+                   f"cut within {KILL_TIMEOUT} s; 0: never [env MAX_RSS].")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request.")
 @pass_script_info
 def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backlog: int,
-                  header_timeout: int, access_log: bool) -> None:
+                  header_timeout: int, max_rss: int, access_log: bool) -> None:
     """Serve the seeds in production: granian, with the seeds read once before it starts."""
     app = info.load_app()
     address = _parse_bind(bind)
@@ -73,6 +81,7 @@ def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backl
         http1_settings=HTTP1Settings(header_read_timeout=header_timeout * 1000, keep_alive=True,
                                      max_buffer_size=MAX_HEADER_BYTES),
         respawn_failed_workers=True, respawn_interval=0.5, workers_kill_timeout=KILL_TIMEOUT,
+        workers_max_rss=max_rss or None, rss_sample_interval=RSS_SAMPLE_SECONDS,
         log_access=access_log, **address)
     server.serve(target_loader=_worker_app(app), wrap_loader=False)
 

@@ -106,6 +106,9 @@ SETTINGS = (
     Setting("FEED_ALIASES", (), _aliases,
             "Old paths of your own that answer as a page or feed of this site, "
             "`OLD=NEW` apart by spaces (`/blog/feed=/feed.atom`); beside the built-in ones."),
+    Setting("DOCUMENT_CACHE_MB", 64, _whole,
+            "MiB of rendered documents each worker keeps (least recently used out): their "
+            "bodies, gzip and what their keys hold."),
 )
 
 
@@ -136,6 +139,7 @@ class Settings:
     api_page_size: int
     sitemap: bool
     feed_aliases: tuple[tuple[str, str], ...]
+    document_cache_mb: int
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":

@@ -77,8 +77,8 @@ def test_newsboat_stores_every_article_of_each_topic(served, tmp_path):
 def made_to_measure(facts) -> list[str]:
     """Paths of filtered and digest feeds over a site's known slugs, each format once at least."""
     return [f"/feed.rss?topics={facts.topic}&sort=heat&limit=500",
-            "/feed.atom?digest=weekly&top=3&limit=500",
-            "/feed.rss?digest=daily&limit=500",
+            "/feed.atom?digest=weekly&top=3&limit=166",
+            "/feed.rss?digest=daily&limit=50",
             f"/providers/{facts.provider}.atom?min_quality=1&since=1000w&limit=500",
             f"/feed.json?exclude_topics={facts.topic}&q=the&limit=500"]
 

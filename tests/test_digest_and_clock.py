@@ -66,7 +66,8 @@ def test_a_digest_holds_the_top_of_each_finished_period_newest_first(site, diges
     client, snapshot = site
     expected = expected_digest(snapshot.site.articles, digest, 3, datetime.now(UTC))
     assert len(expected) > 3
-    assert digest_items(client, f"/feed.json?digest={digest}&top=3&limit=500") == expected
+    # No document holds more than MAX_LIMIT (500) articles: with top=3, 166 periods a page.
+    assert digest_items(client, f"/feed.json?digest={digest}&top=3&limit=166") == expected[:166]
 
 
 def test_a_digest_of_a_filtered_section_ranks_only_what_matches(site):
@@ -74,8 +75,8 @@ def test_a_digest_of_a_filtered_section_ranks_only_what_matches(site):
     topic = max(snapshot.topics, key=lambda slug: len(snapshot.topics[slug].articles))
     chosen = [a for a in snapshot.topics[topic].articles if a.heat is not None and a.heat >= 20]
     expected = expected_digest(chosen, "weekly", 10, datetime.now(UTC))
-    url = f"/topics/{topic}.json?digest=weekly&min_heat=20&limit=500"
-    assert digest_items(client, url) == expected
+    url = f"/topics/{topic}.json?digest=weekly&min_heat=20&limit=50"
+    assert digest_items(client, url) == expected[:50]
 
 
 def test_limit_and_page_count_periods(site):

@@ -2,14 +2,18 @@
 
 import gzip
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import article_fields
+from conftest import SITE, article_fields
 from lxml import etree, html
-from servers import fetch, free_port, nginx, wait_until_up
+from servers import REPO, fetch, free_port, nginx, wait_until_up
 
 from feeds import create_app
 from feeds.output.export import ExportError, export, site_files
@@ -146,3 +150,44 @@ def test_export_writes_the_bytes_the_server_serves(seeds_dir, write_seed, tmp_pa
     served = create_app({**config, "BASE_URL": "https://feeds.example.org"}).test_client()
     for name in ("feed.rss", "feed.atom", "feed.json"):
         assert (tmp_path / "site" / name).read_bytes() == served.get(f"/{name}").data, name
+
+
+def export_runs(outdir: Path, letter: str, runs: int, results: list) -> None:
+    """`flask --app wsgi export` runs times, each at a base URL of its own (so each writes a new
+    version); (exit status, stderr) of each into results."""
+    env = {**os.environ, "FEEDS_SEEDS_DIR": str(SITE)}
+    for run in range(runs):
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "export",
+                               str(outdir), "--base-url", f"https://{letter}{run}.example"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        results.append((done.returncode, done.stderr))
+
+
+def test_concurrent_exports_take_turns_and_readers_always_find_a_whole_site(site_app,
+                                                                            tmp_path):
+    outdir = tmp_path / "site"
+    results: list = []
+    exporters = [threading.Thread(target=export_runs, args=(outdir, letter, 4, results))
+                 for letter in "abc"]
+    for exporter in exporters:
+        exporter.start()
+    missing, reads = [], 0
+    while any(exporter.is_alive() for exporter in exporters):
+        for name in ("index.html", "feed.rss", "topics/astronomy/index.html", "opml.xml"):
+            if not os.path.lexists(outdir):  # before the first export there is nothing yet
+                continue
+            reads += 1
+            try:
+                (outdir / name).read_bytes()
+            except OSError as error:
+                missing.append((name, type(error).__name__))
+    assert [status for status, _ in results] == [0] * 12, [err for _, err in results]
+    assert missing == [] and reads > 100
+    state = site_app.extensions["feeds"]
+    with site_app.app_context():
+        expected = site_files(state.corpus.snapshot(), "https://x.example", state.settings)
+    present = {p.relative_to(outdir.resolve()).as_posix() for p in outdir.resolve().rglob("*")
+               if p.is_file()}
+    assert present == set(expected)
+    versions = [p.name for p in (tmp_path / ".site.versions").iterdir() if p.name != ".lock"]
+    assert len(versions) <= 2  # the live one, and the one just replaced

@@ -6,10 +6,15 @@ current one, then replaces the symlink atomically: a reader (nginx) sees the old
 new one, never half of each. When nothing changed, nothing is written at all.
 """
 
+import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +36,9 @@ from .render import FORMATS
 from .urls import feed_path, page_path
 
 STATIC = Path(__file__).parent.parent / "static"
+LOCK_NAME = ".lock"  # in the versions folder: one export of an OUTDIR at a time
+LOCK_WAIT = 600  # seconds an export waits for another to finish before it gives up
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +82,17 @@ def export(outdir: Path, files: dict[str, bytes]) -> ExportReport:
     that nobody else may write, no link inside it is followed, and files are created anew.
     """
     versions = outdir.parent / f".{outdir.name}.versions"
+    _current_version(outdir, versions)  # a foreign OUTDIR is refused before anything is made
+    _own_folder(versions)
+    with _exclusive(versions, outdir):
+        return _export_holding_lock(outdir, versions, files)
+
+
+def _export_holding_lock(outdir: Path, versions: Path, files: dict[str, bytes]) -> ExportReport:
+    """export(), for the one export that holds the versions folder's lock."""
     current = _current_version(outdir, versions)
     if current is not None and _holds_exactly(current, files):
         return ExportReport(len(files), 0, 0, None)
-    _own_folder(versions)
     version = versions / _digest(files)
     if os.path.lexists(version):
         _remove_version(version)
@@ -107,7 +122,8 @@ def _current_version(outdir: Path, versions: Path) -> Path | None:
     if not outdir.exists():
         return None
     if outdir.is_dir() and not any(outdir.iterdir()):
-        outdir.rmdir()
+        with suppress(FileNotFoundError):  # another export may have removed it first
+            outdir.rmdir()
         return None
     raise ExportError(f"{outdir} exists and is not an export (a symlink to a version); "
                       "remove it or choose another folder")
@@ -116,7 +132,7 @@ def _current_version(outdir: Path, versions: Path) -> Path | None:
 def _own_folder(folder: Path) -> None:
     """Make folder if missing; ExportError unless it is a real folder, this user's, that only
     this user may write."""
-    if not os.path.lexists(folder):
+    with suppress(FileExistsError):  # another export may be making it too
         folder.mkdir(mode=0o755)
     status = os.lstat(folder)
     if not stat.S_ISDIR(status.st_mode):
@@ -125,6 +141,41 @@ def _own_folder(folder: Path) -> None:
         raise ExportError(f"{folder} belongs to another user or others may write it; "
                           "remove it and export again")
     os.chmod(folder, 0o755)
+
+
+@contextmanager
+def _exclusive(versions: Path, outdir: Path) -> Iterator[None]:
+    """Hold the lock of the versions folder while the block runs: an export that finds
+    another at work says so and waits for it (LOCK_WAIT seconds at most), so that no two
+    build, swap or delete versions at once."""
+    descriptor = os.open(versions / LOCK_NAME,
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ExportError(f"{versions / LOCK_NAME} is not a regular file; remove it")
+        _wait_for_lock(descriptor, outdir)
+        yield
+    finally:
+        os.close(descriptor)  # which releases the lock
+
+
+def _wait_for_lock(descriptor: int, outdir: Path) -> None:
+    """Take the lock on descriptor, waiting for the export that holds it."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        log.warning("%s: another export is writing it; waiting for it to finish", outdir)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise ExportError(f"{outdir}: another export has held it for over "
+                                  f"{LOCK_WAIT} s; try again when it is done") from None
+            time.sleep(0.1)
 
 
 def _make_folders(version: Path, files: dict[str, bytes]) -> None:

@@ -4,6 +4,7 @@ The views serve these one at a time; `export` writes them all. HTML needs Flask'
 so these run inside an application context; the settings come as an argument.
 """
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,24 +52,83 @@ def made_to_measure(snapshot: Snapshot, section: Section, query: Query, now: dat
     return Made(section, query, select(snapshot, section, query, now), describe(query, snapshot))
 
 
+MAX_CHOICES = 50  # topics, and providers, a form lists: those with the most articles
+MAX_CHOICE_NAME = 80  # characters of a name a choice, a table or an article's line shows
+MAX_HEADING_NAME = 200  # characters of a section's name a page's title and heading show
+MAX_QUERY_TITLE = 1000  # characters of a query's title ("Seed Feeds: AI · from ...") a page shows
+MAX_TITLE_SHOWN = 300  # characters of an article's title an HTML page shows
+MAX_DESCRIPTION_SHOWN = 2000  # characters of a section's description (site data) a page shows
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What a form offers of one kind: (slug, name shown), and how many it leaves out."""
+
+    listed: tuple[tuple[str, str], ...]
+    left_out: int
+
+    def holding(self, chosen: tuple[str, ...], sections: dict[str, Section]) -> "Choices":
+        """These choices, with the chosen slugs they lack added (in slug order)."""
+        missing = sorted(set(chosen) - {slug for slug, _ in self.listed})
+        if not missing:
+            return self
+        added = tuple((slug, shown_name(sections[slug].name)) for slug in missing)
+        return Choices(self.listed + added, self.left_out)
+
+
 @dataclass(frozen=True, slots=True)
 class Form:
     """What the form to build a feed offers and holds: the section, the choices, the query."""
 
     section: str  # the section's page path without its slash: "", topics/ai
-    topics: tuple[tuple[str, str], ...]  # (slug, name)
-    providers: tuple[tuple[str, str], ...]
+    topics: Choices
+    providers: Choices
+    exclude_topics: Choices
+    exclude_providers: Choices
     query: Query = PLAIN
 
 
 def build_form(snapshot: Snapshot, section: Section, query: Query = PLAIN) -> Form:
-    """The form for a page of section, holding query."""
+    """The form for a page of section, holding query; its choices are built once a snapshot."""
+    topics, providers = _snapshot_choices(snapshot)
     return Form(
         section=page_path(section.kind, section.slug).lstrip("/"),
-        topics=tuple((s.slug, s.name) for s in snapshot.topics.values()),
-        providers=tuple((s.slug, s.name) for s in snapshot.providers.values()),
+        topics=topics.holding(query.topics, snapshot.topics),
+        providers=providers.holding(query.providers, snapshot.providers),
+        exclude_topics=topics.holding(query.exclude_topics, snapshot.topics),
+        exclude_providers=providers.holding(query.exclude_providers, snapshot.providers),
         query=query,
     )
+
+
+def shown_name(name: str, length: int = MAX_CHOICE_NAME) -> str:
+    """name, cut to length characters (an ellipsis the last) when it is longer."""
+    return name if len(name) <= length else name[:length - 1] + "…"
+
+
+def _choices(sections: dict[str, Section]) -> Choices:
+    """The MAX_CHOICES sections with the most articles (ties by name order), in name order."""
+    ranked = sorted(enumerate(sections.values()), key=lambda n_s: (-len(n_s[1].articles), n_s[0]))
+    kept = sorted(ranked[:MAX_CHOICES])
+    return Choices(tuple((s.slug, shown_name(s.name)) for _, s in kept),
+                   max(0, len(sections) - MAX_CHOICES))
+
+
+_choices_lock = threading.Lock()
+_known_choices: tuple[tuple[Snapshot, tuple[Choices, Choices]], ...] = ()  # replaced whole
+_KEPT = 2  # the current snapshot's and the previous one's (a request may still hold it)
+
+
+def _snapshot_choices(snapshot: Snapshot) -> tuple[Choices, Choices]:
+    """(topic choices, provider choices) of snapshot, built on first use."""
+    global _known_choices
+    for known, choices in _known_choices:
+        if known is snapshot:
+            return choices
+    made = (_choices(snapshot.topics), _choices(snapshot.providers))
+    with _choices_lock:
+        _known_choices = ((snapshot, made), *_known_choices)[:_KEPT]
+    return made
 
 
 def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int = 1,
@@ -78,7 +138,7 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
     First pages name the WebSub hub (paged documents are no topics): the hub of its own for
     every feed, an outside hub for the standard feeds alone, since it hears only of those.
     """
-    size = limit or settings.limit
+    size = limit or default_limit(settings, made.query)
     start = (page - 1) * size
     return FeedPage(section=made.section, fmt=fmt, page=page, limit=size, query_limit=limit,
                     base_url=base_url, site_title=settings.site_title,
@@ -131,7 +191,8 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
     entries = query_entries(made, settings, period)
     html = render_template(
         "query.html", section=made.section, query=made.query, total=len(made.selection),
-        title=feed_title(settings.site_title, made.section, made.filters), feeds=feeds,
+        title=shown_name(feed_title(settings.site_title, made.section, made.filters),
+                         MAX_QUERY_TITLE), feeds=feeds,
         readers=subscribe_links(feeds[0][1]), entries=entries, period=period, form=form,
         period_title=period_title,
         period_url=lambda key: page_url(base_url, kind, slug, pairs, period=key),
@@ -144,7 +205,20 @@ def query_entries(made: Made, settings: Settings, period: Period | None = None) 
     or the first articles."""
     if period is not None:
         return period.articles
-    return made.selection.entries(0, _PAGE_PERIODS if made.query.digest else settings.limit)
+    if made.query.digest:
+        return made.selection.entries(0, min(_PAGE_PERIODS, largest_limit(settings, made.query)))
+    return made.selection.entries(0, settings.limit)
+
+
+def largest_limit(settings: Settings, query: Query) -> int:
+    """The largest `limit` a request may give: a document renders at most MAX_LIMIT articles,
+    and each period of a digest holds up to `top` of them."""
+    return max(1, settings.max_limit // query.top) if query.digest else settings.max_limit
+
+
+def default_limit(settings: Settings, query: Query) -> int:
+    """Entries a page of a feed holds when the request gives no `limit`."""
+    return min(settings.limit, largest_limit(settings, query))
 
 
 def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
@@ -166,4 +240,8 @@ def template_urls(base_url: str, settings: Settings) -> dict:
         "site_title": settings.site_title,
         "formats": FORMATS.values(),
         "build_url": absolute(base_url, BUILD_PATH),
+        "shown": shown_name,
+        "title_length": MAX_TITLE_SHOWN,
+        "heading_length": MAX_HEADING_NAME,
+        "description_length": MAX_DESCRIPTION_SHOWN,
     }

@@ -23,9 +23,10 @@ class Section:
     articles: tuple[Article, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Snapshot:
-    """The published view of the seeds at one moment: what every output reads."""
+    """The published view of the seeds at one moment: what every output reads (a cache may
+    refer to it weakly, and so never keep an old view alive)."""
 
     site: Section
     topics: dict[str, Section]

@@ -2,39 +2,46 @@
 
 The Flask view that answers a request remembers (in the WSGI environ) which cached document
 it sent; this middleware then keys that by everything the answer depends on (path, the known
-query parameters, host, scheme, prefix, Accept-Encoding) and serves the next such request
-itself: while the snapshot the view saw is still the current one, the document is still in
-the document cache, and the clock alone has not changed what it shows (a `since` window
-moving on, a digest period ending). It holds no document of its own: what it keeps is small
-and bounded, whatever requests arrive. Conditional GET, gzip and the headers come from
-`answer.answer`, as in the view.
+query parameters, whether gzip is accepted, and, without BASE_URL, host, scheme and prefix)
+and serves the next such request itself: while the snapshot the view saw is still the current
+one, the document is still in the document cache, and the clock alone has not changed what it
+shows (a `since` window moving on, a digest period ending). It holds no document of its own
+and no snapshot: its entries belong to the current snapshot, which it names by a weak
+reference, and are dropped together when the snapshot changes; past max_entries the least
+recently used goes, so no client can empty it for everyone else. Conditional GET, gzip and the
+headers come from `answer.answer`, as in the view.
 """
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..output.documents import DocumentCache
+from ..text import is_host
 from ..view.corpus import Corpus
 from ..view.query import PARAMETERS
 from ..view.snapshot import Snapshot
-from .answer import answer, max_age_until
+from .answer import answer, max_age_until, wants_gzip
 
 _ENVIRON_KEY = "feeds.document"
 # The only parameters an answer depends on: others (utm_*, cache busters) never make an entry.
 _QUERY_NAMES = frozenset(("limit", "page", "period", *PARAMETERS))
-_MAX_KEY_TEXT = 512  # requests with longer paths, queries or headers are not remembered
+_MAX_KEY_TEXT = 512  # requests with longer paths, queries or hosts are not remembered
+_MAX_ENCODING_TEXT = 128  # longer Accept-Encoding values are read each time, never kept
 
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    """Which cached document answered one kind of request, and for which snapshot."""
+    """Which cached document answered one kind of request."""
 
     document_key: Hashable
     etag: str
     use_gzip: bool
-    snapshot: Snapshot
     section: tuple[str, str]
     changes_at: datetime | None  # when the clock alone changes the answer
 
@@ -42,53 +49,106 @@ class _Known:
 def remember(environ: dict, document_key: Hashable, etag: str, use_gzip: bool,
              snapshot: Snapshot, section: tuple[str, str],
              changes_at: datetime | None = None) -> None:
-    """Note, for the fast path, which cached document answered this request."""
-    environ[_ENVIRON_KEY] = _Known(document_key, etag, use_gzip, snapshot, section, changes_at)
+    """Note, for the fast path, which cached document of snapshot answered this request."""
+    environ[_ENVIRON_KEY] = (snapshot, _Known(document_key, etag, use_gzip, section, changes_at))
 
 
 class FastPath:
     """Wraps the Flask WSGI app; answers known requests without it."""
 
     def __init__(self, app: Callable, corpus: Corpus, documents: DocumentCache, max_age: int,
-                 max_entries: int = 4096):
+                 max_entries: int = 4096, keyed_by_host: bool = True):
         self.app = app
         self.corpus = corpus
         self.documents = documents
         self.max_age = max_age
         self.max_entries = max_entries
-        self._known: dict[tuple, _Known] = {}
+        self.keyed_by_host = keyed_by_host  # False when BASE_URL fixes every link
+        self._lock = threading.Lock()
+        self._snapshot: Callable[[], Snapshot | None] = lambda: None  # the entries' own
+        self._known: OrderedDict[tuple, _Known] = OrderedDict()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
         key = self._key(environ)
-        known = self._known.get(key) if key is not None else None
-        if known is not None and known.snapshot is self.corpus.current and (
+        current = self.corpus.current
+        known = self._lookup(key, current) if key is not None else None
+        if known is not None and current is not None and (
                 known.changes_at is None or datetime.now(UTC) < known.changes_at):
             document = self.documents.peek(known.document_key)
             if document is not None and document.etag == known.etag:
-                max_age = max_age_until(known.snapshot, self.max_age, known.section,
-                                        known.changes_at)
+                max_age = max_age_until(current, self.max_age, known.section, known.changes_at)
                 status, headers, body = answer(document, known.use_gzip, max_age, environ)
                 start_response(status, headers)
                 return [body] if method == "GET" else []
         result = self.app(environ, start_response)
-        known = environ.get(_ENVIRON_KEY)
-        if known is not None and key is not None:
-            if len(self._known) >= self.max_entries:
-                self._known.clear()
-            self._known[key] = known
+        remembered = environ.get(_ENVIRON_KEY)
+        if remembered is not None and key is not None:
+            self._remember(key, *remembered)
         return result
 
+    def __len__(self) -> int:
+        """Entries kept now (of the current snapshot, once a request has seen it)."""
+        return len(self._known)
+
+    def _lookup(self, key: tuple, current: Snapshot | None) -> _Known | None:
+        """The entry for key, if it belongs to the current snapshot (now most recently used);
+        the entries of an older snapshot are dropped."""
+        with self._lock:
+            if current is None:
+                return None
+            if self._snapshot() is not current:
+                self._start(current)
+                return None
+            known = self._known.get(key)
+            if known is not None:
+                self._known.move_to_end(key)
+            return known
+
+    def _remember(self, key: tuple, snapshot: Snapshot, known: _Known) -> None:
+        """Keep known under key, if its snapshot is the current one; entries of an older
+        snapshot are dropped, and the least recently used past max_entries."""
+        with self._lock:
+            if snapshot is not self.corpus.current:
+                return
+            if self._snapshot() is not snapshot:
+                self._start(snapshot)
+            self._known[key] = known
+            self._known.move_to_end(key)
+            while len(self._known) > self.max_entries:
+                self._known.popitem(last=False)
+
+    def _start(self, snapshot: Snapshot) -> None:
+        """Hold entries of snapshot from now on, and none of any other."""
+        self._snapshot = weakref.ref(snapshot)
+        self._known = OrderedDict()
+
     def _key(self, environ: dict) -> tuple | None:
-        """What the answer depends on, or None for a request not worth remembering."""
-        query = environ.get("QUERY_STRING", "")
-        texts = (environ.get("PATH_INFO", ""), query, environ.get("HTTP_ACCEPT_ENCODING", ""),
-                 environ.get("HTTP_HOST", ""))
-        if sum(len(text) for text in texts) > _MAX_KEY_TEXT:
+        """What the answer depends on, or None for a request not worth remembering (or that
+        the view must refuse: an odd Host)."""
+        path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+        host = environ.get("HTTP_HOST")
+        if host is not None and (len(host) > _MAX_KEY_TEXT or not is_host(host)):
+            return None
+        if len(path) + len(query) + len(host or "") > _MAX_KEY_TEXT:
             return None
         params = tuple(sorted(pair for pair in parse_qsl(query, keep_blank_values=True)
                               if pair[0] in _QUERY_NAMES)) if query else ()
-        return (texts[0], params, texts[2], texts[3], environ.get("wsgi.url_scheme"),
-                environ.get("SCRIPT_NAME", ""))
+        where = (host.lower() if host else "", environ.get("wsgi.url_scheme"),
+                 environ.get("SCRIPT_NAME", "")) if self.keyed_by_host else ()
+        return (path, params, _gzip(environ.get("HTTP_ACCEPT_ENCODING", "")), *where)
+
+
+def _gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding value accepts gzip; the common short values remembered."""
+    if len(accept_encoding) > _MAX_ENCODING_TEXT:
+        return wants_gzip(accept_encoding)
+    return _short_gzip(accept_encoding)
+
+
+@lru_cache(maxsize=256)
+def _short_gzip(accept_encoding: str) -> bool:
+    """wants_gzip, remembered for at most 256 short values."""
+    return wants_gzip(accept_encoding)

@@ -18,6 +18,7 @@ from ..output.pages import (
     feed_document,
     feed_page,
     index_document,
+    largest_limit,
     made_to_measure,
     opml_document,
     query_document,
@@ -157,8 +158,8 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     """One page of a feed, from the cache when nothing it shows has changed."""
     snapshot = _state().corpus.snapshot()
     section = _find(snapshot, kind, slug, f".{fmt}")
-    limit, page = _paging()
     query = _query(snapshot)
+    limit, page = _paging(query)
     made = made_to_measure(snapshot, section, query, datetime.now(UTC))
     doc = feed_page(made, fmt, _base_url(), _settings(), page, limit)
     if page > doc.pages:
@@ -223,18 +224,25 @@ def _moved(location: str, status: int = 301) -> BaseResponse:
     return response
 
 
-def _paging() -> tuple[int | None, int]:
-    """(limit if the query gives one, page) from the query string, or a 400 that says why."""
-    return _whole_param("limit", _settings().max_limit), _whole_param(
-        "page", _MAX_PAGE) or 1
+def _paging(query: Query) -> tuple[int | None, int]:
+    """(limit if the query gives one, page) from the query string, or a 400 that says why.
+
+    No document renders more than MAX_LIMIT articles: a digest's limit counts periods of up
+    to `top` articles each, so it may be at most MAX_LIMIT // top."""
+    settings = _settings()
+    highest = largest_limit(settings, query)
+    why = (f" With digest and top={query.top}, a page holds at most {highest} periods: "
+           f"no document holds more than {settings.max_limit} articles."
+           if query.digest else "")
+    return _whole_param("limit", highest, why), _whole_param("page", _MAX_PAGE) or 1
 
 
-def _whole_param(name: str, highest: int) -> int | None:
+def _whole_param(name: str, highest: int, why: str = "") -> int | None:
     """A whole-number query parameter from 1 to highest, given at most once."""
     values = request.args.getlist(name)
     if not values:
         return None
-    accepted = f"{name} must be given once, as a whole number from 1 to {highest}."
+    accepted = f"{name} must be given once, as a whole number from 1 to {highest}.{why}"
     if len(values) > 1 or not _WHOLE.fullmatch(values[0]):
         abort(400, accepted)
     number = int(values[0])
