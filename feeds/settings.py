@@ -1,6 +1,7 @@
 """The settings as data: name, default, type and help; the factory reads the first three, and a
 test checks the README's configuration table against the help."""
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,14 @@ def _seconds(value: Any) -> float:
     return number
 
 
+def _networks(value: Any) -> str:
+    """A comma list of IP addresses or networks, checked."""
+    text = _text(value)
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        ipaddress.ip_network(part, strict=False)
+    return text
+
+
 SETTINGS = (
     Setting("SEEDS_DIR", str(PROJECT_SEEDS), _text, "Folder of seed files, read recursively."),
     Setting("SITE_TITLE", "Seed Feeds", _text, "Title of the site and of every feed."),
@@ -70,6 +79,15 @@ SETTINGS = (
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
     Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
             "audience counts), SQLite files only this user may write; empty: none."),
+    Setting("AUDIENCE_DAYS", 400, _whole, "Days of subscriber counts kept in `STATE_DIR`; "
+            "0: no counting."),
+    Setting("STATS_TOKEN", "", _text, "Bearer token that opens `/stats` and `/metrics`; "
+            "empty: both are off (404)."),
+    Setting("STATS_ALLOW", "", _networks, "Comma list of addresses or networks "
+            "(`127.0.0.1, 10.0.0.0/8`) that may open `/stats` and `/metrics` without the "
+            "token (once `STATS_TOKEN` is set)."),
+    Setting("ACCESS_LOG", False, _flag, "Log one JSON line a request (logger `feeds.access`, "
+            "on stderr), in the fields of `deploy/nginx.conf`'s JSON log."),
 )
 
 
@@ -90,6 +108,10 @@ class Settings:
     trust_proxy: bool
     cache_dir: str
     state_dir: str
+    audience_days: int
+    stats_token: str
+    stats_allow: str
+    access_log: bool
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":

@@ -71,6 +71,7 @@ class FastPath:
                 max_age = max_age_until(known.snapshot, self.max_age, known.section,
                                         known.changes_at)
                 status, headers, body = answer(document, known.use_gzip, max_age, environ)
+                environ[_ENVIRON_KEY] = known  # for the middleware outside: what answered
                 start_response(status, headers)
                 return [body] if method == "GET" else []
         result = self.app(environ, start_response)

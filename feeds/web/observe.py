@@ -1,0 +1,202 @@
+"""Every request observed without slowing it: the WSGI middleware notes a few values in a
+bounded queue; a daemon thread in each worker turns them into metrics, the JSON access log
+and the audience counts."""
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .audience import Audience, Poll, feed_of_document
+from .state import FeedsState
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("feeds.access")
+MAX_PENDING = 10_000  # requests waiting for the thread; more are left out (and counted)
+MAX_TEXT = 512  # characters kept of a path, query, User-Agent or Referer
+DRAIN_SECONDS = 1.0
+WRITE_SECONDS = 5.0  # how often the audience counts reach the store
+_ROUTES = {"/healthz": "health", "/metrics": "metrics", "/stats": "stats", "/stats.json": "stats",
+           "/stats.csv": "stats"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One answered request, as the middleware saw it."""
+
+    when: float
+    seconds: float
+    method: str
+    path: str
+    query: str
+    status: str
+    length: str
+    address: str
+    user_agent: str
+    referer: str
+    conditional: bool
+    document_key: Hashable  # the cached document that answered, or None
+
+
+class Recorder:
+    """The queue, and the thread of this process that empties it."""
+
+    def __init__(self, state: FeedsState):
+        self.state = state
+        settings = state.settings
+        self.counting = bool(settings.state_dir and settings.audience_days)
+        self.metrics: Metrics | None = None
+        self.audience: Audience | None = None
+        self._pending: deque[Event] = deque()
+        self._uncounted = 0
+        self._reloads = self._failures = 0  # of the corpus, as the metrics have them
+        self._pid = 0
+        self._lock = threading.Lock()
+        if settings.access_log and not access_log.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            access_log.addHandler(handler)
+            access_log.setLevel(logging.INFO)
+            access_log.propagate = False
+
+    def record(self, event: Event) -> None:
+        """Queue event for the thread (started in this process at its first request)."""
+        if self._pid != os.getpid():
+            self.ensure_started()
+        if len(self._pending) < MAX_PENDING:
+            self._pending.append(event)
+        else:
+            self._uncounted += 1
+
+    def ensure_started(self) -> None:
+        """Start this process's thread unless it runs: after a fork, the parent's is not here."""
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            from .metrics import Metrics  # now, in the worker: see metrics.py
+
+            self.metrics = self.metrics or Metrics()
+            self._pending.clear()
+            self.audience = Audience(self.state.settings.state_dir,
+                                     self.state.settings.audience_days) if self.counting else None
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="feeds-observer", daemon=True).start()
+
+    def _run(self) -> None:
+        """Drain the queue every second; write the counts every few."""
+        written = time.monotonic()
+        while True:
+            time.sleep(DRAIN_SECONDS)
+            try:
+                self.drain()
+                self._sample()
+                if self.audience is not None and time.monotonic() - written >= WRITE_SECONDS:
+                    written = time.monotonic()
+                    self.audience.flush()
+            except Exception:  # a full disk, a locked database: log it, keep serving
+                log.exception("observing requests failed; the next round tries again")
+
+    def drain(self) -> None:
+        """Turn every queued event into metrics, a log line and a poll."""
+        metrics = self.metrics
+        assert metrics is not None
+        while self._pending:
+            event = self._pending.popleft()
+            route, fmt, feed = _describe(event)
+            status = event.status[:3]
+            metrics.requests.labels(route, fmt, status).inc()
+            metrics.seconds.labels(route).observe(event.seconds)
+            if status == "304":
+                metrics.not_modified.labels(route, fmt).inc()
+            if self.state.settings.access_log:
+                access_log.info("%s", _log_line(event, route, fmt, feed))
+            if self.audience is not None and feed and status in ("200", "304"):
+                self.audience.add(Poll(event.when, feed, fmt, event.address, event.user_agent,
+                                       event.conditional or status == "304"))
+
+    def _sample(self) -> None:
+        """Set the gauges and the reload metrics from this process's state."""
+        metrics, corpus = self.metrics, self.state.corpus
+        assert metrics is not None
+        snapshot = corpus.current
+        if snapshot is not None:
+            for name, value in (("read", snapshot.seeds), ("published", snapshot.published),
+                                ("invalid", len(snapshot.invalid))):
+                metrics.seeds.labels(name).set(value)
+        metrics.view_age.set((datetime.now(UTC) - corpus.scanned_at).total_seconds())
+        held, entries = self.state.documents.usage()
+        metrics.cache_bytes.set(held)
+        metrics.cache_entries.set(entries)
+        if corpus.reloads > self._reloads:
+            metrics.reload_seconds.observe(corpus.last_reload_seconds)
+            self._reloads = corpus.reloads
+        if corpus.reload_failures > self._failures:
+            metrics.reload_errors.inc(corpus.reload_failures - self._failures)
+            self._failures = corpus.reload_failures
+        uncounted = self._uncounted + (self.audience.dropped if self.audience else 0)
+        self._uncounted = 0
+        if self.audience:
+            self.audience.dropped = 0
+        if uncounted:
+            metrics.uncounted.inc(uncounted)
+
+
+class Observer:
+    """WSGI middleware: times each request and queues what it was, after the answer is made."""
+
+    def __init__(self, app: Callable, recorder: Recorder):
+        self.app = app
+        self.recorder = recorder
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: list[Any] = []
+
+        def observed(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            seen[:] = [status, headers]
+            return start_response(status, headers, *exc_info)
+
+        result = self.app(environ, observed)
+        status, headers = seen or ("500", [])
+        known = environ.get("feeds.document")
+        self.recorder.record(Event(
+            time.time(), time.perf_counter() - started, environ.get("REQUEST_METHOD", ""),
+            environ.get("PATH_INFO", "")[:MAX_TEXT], environ.get("QUERY_STRING", "")[:MAX_TEXT],
+            status, next((value for name, value in headers if name == "Content-Length"), ""),
+            environ.get("REMOTE_ADDR", ""), environ.get("HTTP_USER_AGENT", "")[:MAX_TEXT],
+            environ.get("HTTP_REFERER", "")[:MAX_TEXT],
+            "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ,
+            known.document_key if known is not None else None))
+        return result
+
+
+def _describe(event: Event) -> tuple[str, str, str]:
+    """(route kind, format, feed name or '') of an event."""
+    key = event.document_key
+    if isinstance(key, tuple) and key:
+        feed = feed_of_document(key) if event.method in ("GET", "HEAD") else None
+        fmt = str(key[3]) if key[0] == "feed" else ("opml" if key[0] == "opml" else "html")
+        return str(key[0]), fmt, feed[0] if feed else ""
+    route = _ROUTES.get(event.path, "static" if event.path.startswith("/static/") else "other")
+    return route, "", ""
+
+
+def _log_line(event: Event, route: str, fmt: str, feed: str) -> str:
+    """The JSON access log line: the fields of deploy/nginx.conf's log, and the app's own."""
+    return json.dumps({
+        "time": datetime.fromtimestamp(event.when, UTC).isoformat(timespec="milliseconds"),
+        "remote_addr": event.address, "method": event.method,
+        "uri": f"{event.path}?{event.query}" if event.query else event.path,
+        "status": int(event.status[:3]), "body_bytes": event.length,
+        "request_time": round(event.seconds, 6), "user_agent": event.user_agent,
+        "referer": event.referer, "conditional": event.conditional,
+        "route": route, "format": fmt, "feed": feed}, ensure_ascii=False)
