@@ -24,8 +24,9 @@ from .web.state import current_state
 def audience_log_command(logs: tuple[Path, ...], again: bool) -> None:
     """Count the feed polls in access LOGS (nginx combined or JSON lines; - for stdin).
 
-    Each file is read from where the last run stopped (a rotated file from its start), so a
-    timer may run this every few minutes; counting a line twice changes no count anyway.
+    Each file is read on from where the last run stopped (a rotated one too: files are known
+    by device and inode, not by name), so a timer may run this every few minutes; a line
+    counted twice changes no count anyway.
     """
     state = current_state()
     settings = state.settings
@@ -58,11 +59,15 @@ class _opened:
     def __enter__(self) -> Iterator[str]:
         if str(self.path) == "-":
             return iter(sys.stdin)
-        self.file = open(self.path, "rb")  # noqa: SIM115
+        try:
+            self.file = open(self.path, "rb")  # noqa: SIM115
+        except FileNotFoundError:  # a rotated log not made yet
+            click.echo(f"{self.path}: not found, skipped", err=True)
+            return iter(())
         status = os.fstat(self.file.fileno())
-        known = None if self.again else self.store.position(str(self.path.absolute()))
-        if known and known[:2] == (status.st_dev, status.st_ino) and known[2] <= status.st_size:
-            self.file.seek(known[2])
+        known = 0 if self.again else self.store.position(status.st_dev, status.st_ino)
+        if known <= status.st_size:  # else the file was truncated: read it all
+            self.file.seek(known)
         return self._whole_lines(self.file)
 
     def _whole_lines(self, file: IO[bytes]) -> Iterator[str]:
@@ -78,6 +83,5 @@ class _opened:
             return
         status = os.fstat(self.file.fileno())
         if self.position is not None:
-            self.store.remember_position(str(self.path.absolute()), status.st_dev,
-                                         status.st_ino, self.position)
+            self.store.remember_position(status.st_dev, status.st_ino, self.position)
         self.file.close()

@@ -102,6 +102,7 @@ def deploy_conf(port: int, upstreams: list[str], cache_dir: Path) -> str:
     for default, upstream in zip(["127.0.0.1:8001", "127.0.0.1:8002"], upstreams, strict=True):
         conf = conf.replace(default, upstream.removeprefix("http://"))
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    conf = conf.replace("/var/log/nginx/seed-feeds.json", str(cache_dir.parent / "access.json"))
     return conf.replace("/var/cache/nginx/seed-feeds", str(cache_dir))
 
 

@@ -8,6 +8,7 @@ day's salt does (today and yesterday); older days are reduced to counts of reade
 """
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,8 +28,8 @@ CREATE TABLE IF NOT EXISTS reports (day TEXT, feed TEXT, format TEXT, service TE
     PRIMARY KEY (day, feed, format, service, fetcher)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS readers (day TEXT, feed TEXT, format TEXT, service TEXT,
     readers INTEGER, PRIMARY KEY (day, feed, format, service)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_positions (path TEXT PRIMARY KEY, device INTEGER,
-    inode INTEGER, position INTEGER);
+CREATE TABLE IF NOT EXISTS log_positions (device INTEGER, inode INTEGER, position INTEGER,
+    read_at INTEGER, PRIMARY KEY (device, inode));
 """
 # A client is an individual reader of a feed on a day when it is a known reader, or comes back
 # an hour after its first poll, or (not a browser) asks with validators, as a poller does.
@@ -116,16 +117,20 @@ class AudienceStore:
             found.setdefault(tuple(key), [0, 0])[0] += subscribers
         return sorted(Count(*key, *values) for key, values in found.items())
 
-    def position(self, path: str) -> tuple[int, int, int] | None:
-        """(device, inode, offset) of how far a log was read, if it was."""
-        row = self.connection.execute(
-            "SELECT device, inode, position FROM log_positions WHERE path = ?", (path,)).fetchone()
-        return tuple(row) if row else None
+    def position(self, device: int, inode: int) -> int:
+        """How far the log file (device, inode) has been read, under whatever name: a rotated
+        log is read on from where it stopped."""
+        row = self.connection.execute("SELECT position FROM log_positions WHERE device = ? AND "
+                                      "inode = ?", (device, inode)).fetchone()
+        return row[0] if row else 0
 
-    def remember_position(self, path: str, device: int, inode: int, offset: int) -> None:
-        """Note how far a log has been read."""
-        self.connection.execute("INSERT OR REPLACE INTO log_positions VALUES (?, ?, ?, ?)",
-                                (path, device, inode, offset))
+    def remember_position(self, device: int, inode: int, position: int) -> None:
+        """Note how far a log file has been read; forget the files not read for 30 days."""
+        now = int(time.time())
+        with self._transaction() as connection:
+            connection.execute("INSERT OR REPLACE INTO log_positions VALUES (?, ?, ?, ?)",
+                               (device, inode, position, now))
+            connection.execute("DELETE FROM log_positions WHERE read_at < ?", (now - 30 * 86400,))
 
     def close(self) -> None:
         """Close the connection."""

@@ -1,0 +1,106 @@
+"""/stats and /metrics: off without STATS_TOKEN, refused without the token or an allowed
+address, shown with either; the page, its JSON and CSV, and the Prometheus text."""
+
+import csv
+import io
+import time
+
+import pytest
+from conftest import SITE
+
+from feeds import create_app
+
+TOKEN = "a-long-random-token"
+PATHS = ["/stats", "/stats.json", "/stats.csv", "/metrics"]
+NEWSBOAT = "Newsboat/2.36 (Linux x86_64)"
+
+
+def make(tmp_path, **config):
+    return create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "STATE_DIR": str(tmp_path),
+                       **config}).test_client()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_stats_and_metrics_are_off_without_a_token(tmp_path, path):
+    response = make(tmp_path).get(path, headers={"Authorization": "Bearer "})
+    assert response.status_code == 404 and b"FEEDS_STATS_TOKEN" in response.data
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}", "Bearer",
+                                           f"Bearer {TOKEN}x"])
+def test_stats_and_metrics_are_refused_without_the_token(tmp_path, path, authorization):
+    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="10.0.0.0/8")
+    headers = {"Authorization": authorization} if authorization else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert b"subscribers" not in response.data.lower()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_stats_and_metrics_are_shown_with_the_token(tmp_path, path):
+    response = make(tmp_path, STATS_TOKEN=TOKEN).get(
+        path, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("allow", ["127.0.0.1", "127.0.0.0/8, ::1", "::1,127.0.0.1/32"])
+def test_stats_and_metrics_are_shown_to_an_allowed_address(tmp_path, allow):
+    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW=allow)
+    for path in PATHS:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/stats", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 401
+
+
+def test_a_bad_allow_list_fails_at_start():
+    with pytest.raises(ValueError, match="FEEDS_STATS_ALLOW"):
+        create_app({"STATS_ALLOW": "127.0.0.1, not-an-address"})
+
+
+def test_the_stats_show_what_was_polled_as_page_json_and_csv(tmp_path):
+    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
+    for fmt in ("rss", "atom"):
+        assert client.get(f"/topics/astronomy.{fmt}", headers={"User-Agent": NEWSBOAT}
+                          ).status_code == 200
+    data = wait_for_readers(client, 1)
+    assert data["feeds"] == [{"feed": "/topics/astronomy", "subscribers": 1, "reported": 0,
+                              "readers": 1, "formats": {"atom": 1, "rss": 1}}]
+    assert data["services"] == [{"service": "Newsboat", "reported": 0, "readers": 1}]
+    assert data["days"][-1]["subscribers"] == 1 and len(data["days"]) == 30
+    rows = list(csv.DictReader(io.StringIO(client.get("/stats.csv").text)))
+    assert {(row["feed"], row["format"], row["readers"]) for row in rows} == {
+        ("/topics/astronomy", "rss", "1"), ("/topics/astronomy", "atom", "1"),
+        ("/topics/astronomy", "*", "1"), ("*", "*", "1")}
+    page = client.get("/stats?days=7").text
+    assert "<svg" in page and "<script" not in page and "/topics/astronomy" in page
+    assert client.get("/stats?days=0").status_code == 400
+
+
+def test_metrics_count_requests_304s_seeds_cache_and_subscribers(tmp_path):
+    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
+    etag = client.get("/feed.rss", headers={"User-Agent": NEWSBOAT}).headers["ETag"]
+    client.get("/feed.rss", headers={"If-None-Match": etag, "User-Agent": NEWSBOAT})
+    client.get("/topics/nothing.rss")
+    wait_for_readers(client, 1)
+    text = client.get("/metrics").text
+    for line in ['feeds_requests_total{format="rss",route="feed",status="200"} 1.0',
+                 'feeds_requests_total{format="rss",route="feed",status="304"} 1.0',
+                 'feeds_requests_total{format="",route="other",status="404"} 1.0',
+                 'feeds_not_modified_total{format="rss",route="feed"} 1.0',
+                 'feeds_seeds{state="read"} 54.0', 'feeds_seeds{state="invalid"} 0.0',
+                 'feeds_subscribers{source="readers"} 1.0', "feeds_document_cache_entries 1.0",
+                 'feeds_request_seconds_count{route="feed"} 2.0', "feeds_reload_seconds_count"]:
+        assert line in text, line
+    assert "feeds_view_age_seconds" in text and "feeds_document_cache_bytes" in text
+
+
+def wait_for_readers(client, readers: int, seconds: float = 20) -> dict:
+    """/stats.json once the counts have reached the store (a background thread writes them)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        data = client.get("/stats.json").get_json()
+        if data["days"][-1]["subscribers"] >= readers or time.monotonic() > deadline:
+            return data
+        time.sleep(0.2)
