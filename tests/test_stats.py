@@ -91,7 +91,7 @@ def test_metrics_count_requests_304s_seeds_cache_and_subscribers(tmp_path):
                  'feeds_not_modified_total{format="rss",route="feed"} 1.0',
                  'feeds_seeds{state="read"} 54.0', 'feeds_seeds{state="invalid"} 0.0',
                  'feeds_subscribers{source="readers"} 1.0', "feeds_document_cache_entries 1.0",
-                 'feeds_request_seconds_count{route="feed"} 2.0', "feeds_reload_seconds_count"]:
+                 'feeds_render_seconds_count{route="feed"} 1.0', "feeds_reload_seconds_count"]:
         assert line in text, line
     assert "feeds_view_age_seconds" in text and "feeds_document_cache_bytes" in text
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from ..output.urls import page_path, with_query
 from .agents import AGGREGATOR, CRAWLER, classify
@@ -65,18 +66,18 @@ class Audience:
         if len(self._clients) + len(self._reports) >= MAX_TALLY:
             self.dropped += 1
             return
-        day = datetime.fromtimestamp(poll.when, UTC).date()
         seen = int(poll.when)
+        day = _day(seen // 86400)
         if client.kind == AGGREGATOR and client.subscribers is not None:
-            fetcher = (day.isoformat(), poll.feed, poll.format, client.service, client.feed_id)
+            fetcher = (day, poll.feed, poll.format, client.service, client.feed_id)
             report = self._reports.setdefault(fetcher, [client.subscribers, seen])
             if seen >= report[1]:
                 report[:] = [client.subscribers, seen]
             return
-        salt = self.salts.of(day.isoformat(), _today())
+        salt = self.salts.of(day, _today())
         hashed = hashlib.blake2b(f"{poll.address}\n{poll.user_agent}".encode(),
                                  key=salt, digest_size=16).digest()
-        key = (day.isoformat(), poll.feed, poll.format, hashed)
+        key = (day, poll.feed, poll.format, hashed)
         row = self._clients.setdefault(key, [client.service, client.kind, seen, seen, 0])
         row[2], row[3] = min(row[2], seen), max(row[3], seen)
         row[4] = max(row[4], int(poll.conditional))
@@ -97,6 +98,12 @@ class Audience:
         today = _today()
         self.store.reduce_before((today - timedelta(days=1)).isoformat())
         self.store.prune_before((today - timedelta(days=self.days_kept - 1)).isoformat())
+
+
+@lru_cache(maxsize=16)
+def _day(number: int) -> str:
+    """YYYY-MM-DD of a day counted from the epoch."""
+    return (date(1970, 1, 1) + timedelta(days=number)).isoformat()
 
 
 def _today() -> date:

@@ -42,9 +42,10 @@ class Metrics:
         self.not_modified = Counter("feeds_not_modified", "Requests answered 304 Not Modified, "
                                     "by route kind and format.", ["route", "format"],
                                     registry=registry)
-        self.seconds = Histogram("feeds_request_seconds", "Seconds from a request to its "
-                                 "answer (render or cache), by route kind.", ["route"],
-                                 buckets=_REQUEST_BUCKETS, registry=registry)
+        self.render_seconds = Histogram("feeds_render_seconds", "Seconds the app took to "
+                                        "answer a request the fast path did not (a render or "
+                                        "a cached document), by route kind.", ["route"],
+                                        buckets=_REQUEST_BUCKETS, registry=registry)
         self.reload_seconds = Histogram("feeds_reload_seconds", "Seconds a scan of the seeds "
                                         "folder took.", buckets=_RELOAD_BUCKETS,
                                         registry=registry)
