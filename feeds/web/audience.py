@@ -5,9 +5,9 @@ import hashlib
 import logging
 import time
 from collections.abc import Hashable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..output.urls import page_path, with_query
 from .agents import AGGREGATOR, CRAWLER, classify
@@ -19,8 +19,7 @@ MAX_TALLY = 50_000  # clients and reports held between two writes; more are drop
 TIDY_SECONDS = 3600  # how often old days are reduced and pruned
 
 
-@dataclass(frozen=True, slots=True)
-class Poll:
+class Poll(NamedTuple):
     """One answered GET of the first page of a feed."""
 
     when: float  # seconds since the epoch
@@ -37,6 +36,7 @@ def feed_name(kind: str, slug: str, pairs: tuple[tuple[str, str], ...] = ()) -> 
     return with_query("/feed" if path == "/" else path, query=pairs)
 
 
+@lru_cache(maxsize=4096)
 def feed_of_document(key: Hashable) -> tuple[str, str] | None:
     """(feed name, format) of a cached feed document's key, for a first page only
     (routes.py keys feeds as ("feed", kind, slug, fmt, page, limit, base URL, pairs))."""
@@ -57,6 +57,7 @@ class Audience:
         self._clients: dict[tuple, list] = {}
         self._reports: dict[tuple, list] = {}
         self._tidied = float("-inf")
+        self._salts: dict[str, bytes] = {}  # this tally's, by day
 
     def add(self, poll: Poll) -> None:
         """Count one poll: a crawler not at all, an aggregator's report, or a client."""
@@ -74,7 +75,11 @@ class Audience:
             if seen >= report[1]:
                 report[:] = [client.subscribers, seen]
             return
-        salt = self.salts.of(day, _today())
+        salt = self._salts.get(day)
+        if salt is None:
+            if len(self._salts) >= 4:
+                self._salts.clear()
+            salt = self._salts[day] = self.salts.of(day, _today())
         hashed = hashlib.blake2b(f"{poll.address}\n{poll.user_agent}".encode(),
                                  key=salt, digest_size=16).digest()
         key = (day, poll.feed, poll.format, hashed)
