@@ -117,23 +117,30 @@ class Recorder:
                 log.exception("observing requests failed; the next round tries again")
 
     def drain(self) -> None:
-        """Turn every queued event into metrics, a log line and a poll; requests are summed
-        here and added to the shared counters once a key."""
+        """Turn every queued event into metrics, a log line and a poll. Without the access
+        log, repeats of one request (a client polling again and again) are taken together,
+        and requests are added to the shared counters once a key."""
         metrics = self.metrics
         assert metrics is not None
-        requests: Counter[tuple[str, str, str]] = Counter()
+        events = []
         while self._pending:
-            event = _event(self._pending.popleft())
+            events.append(self._pending.popleft())
+        logging_each = self.state.settings.access_log
+        requests: Counter[tuple[str, str, str]] = Counter()
+        for fields, first, number in (((e, e[0], 1) for e in events) if logging_each
+                                      else _alike(events)):
+            event = _event(fields)
             route, fmt, feed = _describe(event)
             status = event.status[:3]
-            requests[route, fmt, status] += 1
+            requests[route, fmt, status] += number
             if event.rendered:
                 metrics.render_seconds.labels(route).observe(event.seconds)
-            if self.state.settings.access_log:
+            if logging_each:
                 access_log.info("%s", _log_line(event, route, fmt, feed))
             if self.audience is not None and feed and status in ("200", "304"):
-                self.audience.add(Poll(event.when, feed, fmt, event.address, event.user_agent,
-                                       event.conditional or status == "304"))
+                for when in {first, event.when}:
+                    self.audience.add(Poll(when, feed, fmt, event.address, event.user_agent,
+                                           event.conditional or status == "304"))
         for (route, fmt, status), number in requests.items():
             metrics.requests.labels(route, fmt, status).inc(number)
             if status == "304":
@@ -193,6 +200,21 @@ class Observer:
             known.document_key if known is not None else None,
             "feeds.rendered" in environ))  # Flask answered, not the fast path (stats.py)
         return result
+
+
+def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
+    """(the latest, the earliest time, how many) of events alike but for their times; a
+    request Flask answered stays apart (its render time counts)."""
+    groups: dict[tuple, list] = {}
+    for fields in events:
+        key = (*fields[2:6], *fields[7:]) if not fields[12] else (len(groups), fields[0])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [fields, fields[0], 1]
+        else:
+            group[0] = fields
+            group[2] += 1
+    return [(fields, first, number) for fields, first, number in groups.values()]
 
 
 def _event(fields: tuple) -> Event:
