@@ -4,9 +4,11 @@ server with and without it.
 1. In one process: microseconds a WSGI call of a cached /feed.rss takes through the fast path,
    plain and observed (FEEDS_STATE_DIR and FEEDS_STATS_TOKEN set), in alternating rounds.
 2. The production server (2 workers): requests a second for a cached GET /feed.rss and a 304,
-   plain and observed, with a keep-alive load generator (wrk -t2 -c32 when installed, else
-   PROCESSES Python processes with one connection each), in alternating rounds; then whether
-   every request was counted (feeds_requests_total) and the workers' memory.
+   plain, observed, and observed with every request from another client (its own
+   User-Agent: nothing to take together), with a keep-alive load generator (wrk -t2 -c32
+   when installed, else PROCESSES Python processes with one connection each), in
+   alternating rounds, ratios taken round by round; then whether every request was counted
+   (feeds_requests_total) and the workers' memory.
 
     flock /tmp/bench.lock .venv/bin/python bench/audience.py [--seconds 5] [--rounds 3]
 """
@@ -14,6 +16,7 @@ server with and without it.
 import argparse
 import io
 import multiprocessing
+import os
 import shutil
 import socket
 import subprocess
@@ -56,12 +59,15 @@ def wsgi_microseconds(config: dict, calls: int) -> float:
     return median(samples)
 
 
-def hammer(port: int, request: bytes, seconds: float, results) -> None:
-    """Send request over one keep-alive connection for seconds; put the answers counted."""
+def hammer(port: int, request: bytes, seconds: float, results, distinct: bool) -> None:
+    """Send request over one keep-alive connection for seconds (each time from another
+    client, by its User-Agent, when distinct); put the answers counted."""
     connection = socket.create_connection(("127.0.0.1", port))
     done, deadline, buffer = 0, time.monotonic() + seconds, b""
+    me = f"{os.getpid()}-".encode()
     while time.monotonic() < deadline:
-        connection.sendall(request)
+        connection.sendall(request.replace(b"Newsboat/2.36", b"Newsboat/2.36 " + me + str(
+            done).encode()) if distinct else request)
         while True:
             head, _, rest = buffer.partition(b"\r\n\r\n")
             if _:
@@ -76,16 +82,18 @@ def hammer(port: int, request: bytes, seconds: float, results) -> None:
     results.put(done)
 
 
-def rate(port: int, seconds: float, *headers: str) -> float:
-    """Requests a second on /feed.rss: wrk when installed, else Python processes."""
-    if shutil.which("wrk"):
+def rate(port: int, seconds: float, *headers: str, distinct: bool = False) -> float:
+    """Requests a second on /feed.rss: wrk when installed (and not distinct), else Python
+    processes."""
+    if shutil.which("wrk") and not distinct:
         from throughput import wrk
 
         return wrk(f"http://127.0.0.1:{port}/feed.rss", max(1, int(seconds)), *headers)
     request = ("GET /feed.rss HTTP/1.1\r\nHost: bench\r\nUser-Agent: Newsboat/2.36\r\n"
                + "".join(f"{h}\r\n" for h in headers) + "\r\n").encode()
     results: multiprocessing.Queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=hammer, args=(port, request, seconds, results))
+    workers = [multiprocessing.Process(target=hammer,
+                                       args=(port, request, seconds, results, distinct))
                for _ in range(PROCESSES)]
     for worker in workers:
         worker.start()
@@ -95,8 +103,10 @@ def rate(port: int, seconds: float, *headers: str) -> float:
     return total / seconds
 
 
-def serve_rates(env: dict, seconds: float) -> tuple[float, float, float, str]:
-    """(GET req/s, 304 req/s, requests the metrics counted / requests sent, workers' RSS)."""
+def serve_rates(env: dict, seconds: float,
+                distinct: bool = False) -> tuple[float, float, float, str, float]:
+    """(GET req/s, 304 req/s, requests the metrics counted / requests sent, workers' RSS,
+    the workers' CPU µs a request over both runs, their threads included)."""
     process, base = start_server({"FEEDS_SEEDS_DIR": str(corpus(1000)), **env})
     try:
         seconds_until_200(f"{base}/feed.rss", time.perf_counter())
@@ -104,11 +114,14 @@ def serve_rates(env: dict, seconds: float) -> tuple[float, float, float, str]:
             etag = response.headers["ETag"]
         port = int(base.rsplit(":", 1)[1])
         warm = rate(port, 1)
-        get = rate(port, seconds)
-        not_modified = rate(port, seconds, f"If-None-Match: {etag}")
+        cpu = _cpu(process.pid)
+        get = rate(port, seconds, distinct=distinct)
+        not_modified = rate(port, seconds, f"If-None-Match: {etag}", distinct=distinct)
+        time.sleep(1)  # the observers' last drain
+        cpu = (_cpu(process.pid) - cpu) / ((get + not_modified) * seconds) * 1e6
         sent = 2 + warm + (get + not_modified) * seconds
         counted = _counted(base) / sent if env else 0.0
-        return get, not_modified, counted, _rss(process.pid)
+        return get, not_modified, counted, _rss(process.pid), cpu
     finally:
         stop(process)
 
@@ -122,6 +135,16 @@ def _counted(base: str) -> int:
         text = response.read().decode()
     return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                    if line.startswith('feeds_requests_total{format="rss",route="feed"')))
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds the server's workers (children of pid) have used."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    ticks = 0
+    for child in children.split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _rss(pid: int) -> str:
@@ -147,18 +170,23 @@ def main() -> None:
         for _ in range(args.rounds):
             micro["plain"].append(wsgi_microseconds({}, args.calls))
             micro["observed"].append(wsgi_microseconds(observed, args.calls))
-        runs: dict[str, list] = {"plain": [], "observed": []}
+        names = ("plain", "observed", "observed, every request another client")
+        runs: dict[str, list] = {name: [] for name in names}
         env = {"FEEDS_STATE_DIR": f"{tmp}/serve-state", "FEEDS_STATS_TOKEN": TOKEN}
         for _ in range(args.rounds):
-            runs["plain"].append(serve_rates({}, args.seconds))
-            runs["observed"].append(serve_rates(env, args.seconds))
-    rows = [["server", "µs a fast-path call", "GET /feed.rss req/s", "304 req/s",
-             "counted / sent", "workers' RSS MiB"]]
-    for name in ("plain", "observed"):
-        get = median(run[0] for run in runs[name])
-        not_modified = median(run[1] for run in runs[name])
+            runs[names[0]].append(serve_rates({}, args.seconds))
+            runs[names[1]].append(serve_rates(env, args.seconds))
+            runs[names[2]].append(serve_rates(env, args.seconds, distinct=True))
+    rows = [["server", "µs a fast-path call", "GET /feed.rss req/s", "vs plain", "304 req/s",
+             "vs plain", "workers' CPU µs a request", "counted / sent", "workers' RSS MiB"]]
+    for name in names:
+        get = [run[0] / plain[0] for run, plain in zip(runs[name], runs[names[0]], strict=True)]
+        nm = [run[1] / plain[1] for run, plain in zip(runs[name], runs[names[0]], strict=True)]
         counted = median(run[2] for run in runs[name])
-        rows.append([name, f"{median(micro[name]):.1f}", f"{get:,.0f}", f"{not_modified:,.0f}",
+        rows.append([name, f"{median(micro.get(name, [0])):.1f}" if name in micro else "",
+                     f"{median(run[0] for run in runs[name]):,.0f}", f"{median(get):.2f}",
+                     f"{median(run[1] for run in runs[name]):,.0f}", f"{median(nm):.2f}",
+                     f"{median(run[4] for run in runs[name]):.1f}",
                      f"{counted:.3f}" if counted else "", runs[name][-1][3]])
     print(table(rows))
 

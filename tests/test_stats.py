@@ -3,10 +3,12 @@ address, shown with either; the page, its JSON and CSV, and the Prometheus text.
 
 import csv
 import io
+import subprocess
+import sys
 import time
 
 import pytest
-from conftest import SITE
+from conftest import REPO, SITE
 
 from feeds import create_app
 
@@ -104,3 +106,13 @@ def wait_for_readers(client, readers: int, seconds: float = 20) -> dict:
         if data["days"][-1]["subscribers"] >= readers or time.monotonic() > deadline:
             return data
         time.sleep(0.2)
+
+
+def test_building_the_app_does_not_import_the_metrics_client():
+    """prometheus-client picks one process or many when first imported: that must happen in
+    the workers, after `serve` has set PROMETHEUS_MULTIPROC_DIR."""
+    code = "import sys, wsgi; print('prometheus_client' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, check=True, env={"FEEDS_STATS_TOKEN": "x",
+                                                        "FEEDS_SEEDS_DIR": str(SITE)})
+    assert result.stdout.strip() == "False"
