@@ -7,7 +7,7 @@ from html import escape
 
 WIDTH, HEIGHT = 880, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
-COLOURS = ("#c2410c", "#1d4ed8", "#15803d", "#7c3aed", "#b45309", "#0e7490", "#be185d")
+COLOURS = ("#c2410c", "#1d4ed8", "#15803d", "#7c3aed", "#ca8a04", "#0e7490", "#be185d")
 
 
 @dataclass(frozen=True, slots=True)
