@@ -104,9 +104,9 @@ def test_behind_nginx_the_access_log_counts_the_polls_the_cache_answered(public_
     root.mkdir()
     with serve({"FEEDS_SEEDS_DIR": str(SITE), "FEEDS_TRUST_PROXY": "1"}) as instance:
         port = free_port()
-        conf = deploy_conf(port, [instance, instance], root / "cache")
         json_log = root / "access.json"
-        assert str(json_log) in conf  # deploy/nginx.conf writes its JSON log
+        conf = deploy_conf(port, [instance, instance], root / "cache", access_log=json_log)
+        assert f"access_log {json_log} seed_feeds_json;" in conf  # deploy/nginx.conf's log
         conf = conf.replace(f"access_log {json_log} seed_feeds_json;",
                             f"access_log {json_log} seed_feeds_json; "
                             f"access_log {root / 'combined.log'} combined;")
