@@ -158,3 +158,14 @@ def public_tmp():
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    """A STATE_DIR for a test; the day salts the servers made for it are removed after."""
+    from feeds.web.salt import SHARED_MEMORY, Salts
+
+    folder = tmp_path / "state"
+    yield folder
+    for salt in SHARED_MEMORY.glob(f"{Salts(folder).prefix}*"):
+        salt.unlink(missing_ok=True)

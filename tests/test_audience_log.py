@@ -89,9 +89,9 @@ def expected(back: int) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(state_dir):
     return create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "RELOAD_SECONDS": 0,
-                       "STATE_DIR": str(tmp_path / "state"), "STATS_TOKEN": "t"})
+                       "STATE_DIR": str(state_dir), "STATS_TOKEN": "t"})
 
 
 def totals(app, days: int = 3) -> dict[tuple[str, str, str], tuple[int, int]]:

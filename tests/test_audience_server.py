@@ -16,6 +16,8 @@ import pytest
 from conftest import SITE
 from servers import REPO, deploy_conf, fetch, free_port, nginx, serve, wait_until_up
 
+from feeds.web.salt import SHARED_MEMORY, Salts
+
 pytestmark = pytest.mark.server
 NEWSBOAT = "Newsboat/2.36 (Linux x86_64)"
 FEEDLY = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; {} subscribers; like FeedFetcher-Google)"
@@ -59,8 +61,8 @@ def feed_row(base: str, feed: str, expected: dict, seconds: float = 30) -> dict:
         time.sleep(0.5)
 
 
-def test_two_workers_count_each_reader_once(tmp_path):
-    with serve(env(tmp_path / "state"), workers=2) as base:
+def test_two_workers_count_each_reader_once(state_dir):
+    with serve(env(state_dir), workers=2) as base:
         for _ in range(4):
             for address in READERS:
                 assert poll(base, "/feed.rss", address, NEWSBOAT) == 200
@@ -71,8 +73,8 @@ def test_two_workers_count_each_reader_once(tmp_path):
         assert b'feeds_requests_total{format="rss",route="feed",status="200"} 25.0' in metrics
 
 
-def test_two_instances_on_one_state_dir_count_each_reader_once(tmp_path):
-    state = tmp_path / "state"
+def test_two_instances_on_one_state_dir_count_each_reader_once(state_dir):
+    state = state_dir
     with serve(env(state)) as first, serve(env(state)) as second:
         for address in READERS:
             for base in (first, second):
@@ -85,8 +87,8 @@ def test_two_instances_on_one_state_dir_count_each_reader_once(tmp_path):
             assert (row["readers"], row["reported"]) == (6, 9)
 
 
-def test_nothing_of_an_address_or_user_agent_is_in_the_store(tmp_path):
-    state = tmp_path / "state"
+def test_nothing_of_an_address_or_user_agent_is_in_the_store(state_dir):
+    state = state_dir
     with serve(env(state), workers=2) as base:
         for address in READERS:
             poll(base, "/feed.json", address, NEWSBOAT)
@@ -122,9 +124,13 @@ def test_behind_nginx_the_access_log_counts_the_polls_the_cache_answered(public_
             state = root / f"state-{log.suffix[1:]}"
             state.mkdir(mode=0o700)
             assert count_log(log, state) == "24 feed polls counted from 1 log(s)"
-            with serve(env(state)) as base:
-                row = feed_row(base, "/feed", {"readers": 6, "reported": 11}, seconds=5)
-                assert (row["readers"], row["reported"]) == (6, 11), log.name
+            try:
+                with serve(env(state)) as base:
+                    row = feed_row(base, "/feed", {"readers": 6, "reported": 11}, seconds=5)
+                    assert (row["readers"], row["reported"]) == (6, 11), log.name
+            finally:
+                for salt in SHARED_MEMORY.glob(f"{Salts(state).prefix}*"):
+                    salt.unlink()
 
 
 def count_log(log: Path, state: Path) -> str:
@@ -135,12 +141,12 @@ def count_log(log: Path, state: Path) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_the_stats_page_in_headless_chromium(tmp_path):
+def test_the_stats_page_in_headless_chromium(state_dir):
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is not installed: run `bash .ci/setup`"
-    with serve(env(tmp_path / "state")) as base:
+    with serve(env(state_dir)) as base:
         for address in READERS[:3]:
             poll(base, "/topics/astronomy.rss", address, NEWSBOAT)
         poll(base, "/feed.rss", "127.0.0.9", FEEDLY.format(4))

@@ -17,22 +17,22 @@ PATHS = ["/stats", "/stats.json", "/stats.csv", "/metrics"]
 NEWSBOAT = "Newsboat/2.36 (Linux x86_64)"
 
 
-def make(tmp_path, **config):
-    return create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "STATE_DIR": str(tmp_path),
+def make(state_dir, **config):
+    return create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "STATE_DIR": str(state_dir),
                        **config}).test_client()
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_stats_and_metrics_are_off_without_a_token(tmp_path, path):
-    response = make(tmp_path).get(path, headers={"Authorization": "Bearer "})
+def test_stats_and_metrics_are_off_without_a_token(state_dir, path):
+    response = make(state_dir).get(path, headers={"Authorization": "Bearer "})
     assert response.status_code == 404 and b"FEEDS_STATS_TOKEN" in response.data
 
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}", "Bearer",
                                            f"Bearer {TOKEN}x"])
-def test_stats_and_metrics_are_refused_without_the_token(tmp_path, path, authorization):
-    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="10.0.0.0/8")
+def test_stats_and_metrics_are_refused_without_the_token(state_dir, path, authorization):
+    client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="10.0.0.0/8")
     headers = {"Authorization": authorization} if authorization else {}
     response = client.get(path, headers=headers)
     assert response.status_code == 401
@@ -41,16 +41,16 @@ def test_stats_and_metrics_are_refused_without_the_token(tmp_path, path, authori
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_stats_and_metrics_are_shown_with_the_token(tmp_path, path):
-    response = make(tmp_path, STATS_TOKEN=TOKEN).get(
+def test_stats_and_metrics_are_shown_with_the_token(state_dir, path):
+    response = make(state_dir, STATS_TOKEN=TOKEN).get(
         path, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("allow", ["127.0.0.1", "127.0.0.0/8, ::1", "::1,127.0.0.1/32"])
-def test_stats_and_metrics_are_shown_to_an_allowed_address(tmp_path, allow):
-    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW=allow)
+def test_stats_and_metrics_are_shown_to_an_allowed_address(state_dir, allow):
+    client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW=allow)
     for path in PATHS:
         assert client.get(path).status_code == 200, path
     assert client.get("/stats", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 401
@@ -61,8 +61,8 @@ def test_a_bad_allow_list_fails_at_start():
         create_app({"STATS_ALLOW": "127.0.0.1, not-an-address"})
 
 
-def test_the_stats_show_what_was_polled_as_page_json_and_csv(tmp_path):
-    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
+def test_the_stats_show_what_was_polled_as_page_json_and_csv(state_dir):
+    client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
     for fmt in ("rss", "atom"):
         assert client.get(f"/topics/astronomy.{fmt}", headers={"User-Agent": NEWSBOAT}
                           ).status_code == 200
@@ -80,8 +80,8 @@ def test_the_stats_show_what_was_polled_as_page_json_and_csv(tmp_path):
     assert client.get("/stats?days=0").status_code == 400
 
 
-def test_metrics_count_requests_304s_seeds_cache_and_subscribers(tmp_path):
-    client = make(tmp_path, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
+def test_metrics_count_requests_304s_seeds_cache_and_subscribers(state_dir):
+    client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
     etag = client.get("/feed.rss", headers={"User-Agent": NEWSBOAT}).headers["ETag"]
     client.get("/feed.rss", headers={"If-None-Match": etag, "User-Agent": NEWSBOAT})
     client.get("/topics/nothing.rss")

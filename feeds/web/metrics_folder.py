@@ -15,6 +15,7 @@ from ..trust import private_folder
 log = logging.getLogger(__name__)
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_MEMORY = Path("/dev/shm")
+PREFIX = "seed-feeds-metrics-"
 
 
 @contextmanager
@@ -35,7 +36,9 @@ def metrics_folder() -> Iterator[Path]:
             old.unlink()
         yield folder
         return
-    folder = Path(tempfile.mkdtemp(prefix="seed-feeds-metrics-", dir=_parent()))
+    parent = _parent()
+    _remove_orphans(Path(parent or tempfile.gettempdir()))
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
     os.environ[VARIABLE] = str(folder)
     try:
         yield folder
@@ -50,3 +53,26 @@ def _parent() -> str | None:
     if runtime and Path(runtime).is_dir():
         return runtime
     return str(SHARED_MEMORY) if SHARED_MEMORY.is_dir() else None
+
+
+def _remove_orphans(parent: Path) -> None:
+    """Remove the folders of runs that were killed before they could (their server is gone)."""
+    for folder in parent.glob(f"{PREFIX}*-*"):
+        pid = folder.name.removeprefix(PREFIX).partition("-")[0]
+        try:
+            mine = folder.stat().st_uid == os.geteuid() and not folder.is_symlink()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
