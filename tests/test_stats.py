@@ -116,3 +116,14 @@ def test_building_the_app_does_not_import_the_metrics_client():
                             text=True, check=True, env={"FEEDS_STATS_TOKEN": "x",
                                                         "FEEDS_SEEDS_DIR": str(SITE)})
     assert result.stdout.strip() == "False"
+
+
+def test_a_state_dir_others_may_write_is_not_used_and_breaks_nothing(state_dir):
+    state_dir.mkdir()
+    state_dir.chmod(0o777)
+    client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1")
+    assert client.get("/feed.rss", headers={"User-Agent": NEWSBOAT}).status_code == 200
+    page = client.get("/stats")
+    assert page.status_code == 200 and "Counting is off" in page.text
+    assert client.get("/stats.json").get_json()["counts"] == []
+    assert not (state_dir / "audience.sqlite3").exists()

@@ -5,6 +5,7 @@ and the audience counts."""
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections import Counter, deque
@@ -12,7 +13,9 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..trust import UnsafeFile
 from .audience import Audience, Poll, feed_of_document
+from .audience_store import AudienceStore
 from .state import FeedsState
 
 if TYPE_CHECKING:
@@ -57,7 +60,8 @@ class Recorder:
     def __init__(self, state: FeedsState):
         self.state = state
         settings = state.settings
-        self.counting = bool(settings.state_dir and settings.audience_days)
+        self.counting = bool(settings.state_dir and settings.audience_days) and _usable(
+            settings.state_dir)
         self.metrics: Metrics | None = None
         self.audience: Audience | None = None
         self._pending: deque[tuple] = deque()
@@ -200,6 +204,16 @@ class Observer:
             known.document_key if known is not None else None,
             "feeds.rendered" in environ))  # Flask answered, not the fast path (stats.py)
         return result
+
+
+def _usable(state_dir: str) -> bool:
+    """Whether the audience store in state_dir can be opened; if not, why is logged."""
+    try:
+        AudienceStore(state_dir).close()
+    except (OSError, UnsafeFile, sqlite3.Error) as error:
+        log.error("no audience counts: %s/audience.sqlite3 cannot be used (%s)", state_dir, error)
+        return False
+    return True
 
 
 def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:

@@ -3,6 +3,8 @@ STATS_TOKEN: to `Authorization: Bearer <token>` or to the addresses STATS_ALLOW 
 
 import hmac
 import ipaddress
+import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -10,11 +12,13 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from ..output.pages import template_urls
 from ..settings import Settings
+from ..trust import UnsafeFile
 from .audience_store import EVERY, AudienceStore
 from .chart import colour_of, line_chart
 from .report import Report, as_csv, as_json, build_report
 from .state import current_state
 
+log = logging.getLogger(__name__)
 bp = Blueprint("stats", __name__)
 DEFAULT_DAYS, MAX_DAYS = 30, 366
 
@@ -53,7 +57,7 @@ def stats_page() -> str:
     settings = current_state().settings
     base = settings.base_url.rstrip("/") or request.root_url.rstrip("/")
     return render_template("stats.html", report=report, chart=chart, colour_of=colour_of,
-                           counting=bool(settings.state_dir and settings.audience_days),
+                           counting=current_app.extensions["feeds.recorder"].counting,
                            page_of=lambda feed: f"{base}/{feed.removeprefix('/feed')}"
                            .replace("//", "/", 1) if feed.startswith("/feed") else base + feed,
                            **template_urls(base, settings))
@@ -97,7 +101,11 @@ def _counts(since: str) -> list:
     settings = current_state().settings
     if not settings.state_dir:
         return []
-    store = AudienceStore(settings.state_dir)
+    try:
+        store = AudienceStore(settings.state_dir)
+    except (OSError, UnsafeFile, sqlite3.Error) as error:
+        log.error("the audience counts cannot be read: %s", error)
+        return []
     try:
         return store.counts(since)
     finally:
