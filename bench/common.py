@@ -56,6 +56,15 @@ def seconds_until_200(url: str, started: float, limit: float = 300) -> float:
     raise TimeoutError(url)
 
 
+def milliseconds(url: str) -> float:
+    """The wall time of one GET of url, read to the end, in milliseconds."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+        assert response.status == 200, url
+    return (time.perf_counter() - started) * 1000
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=30)

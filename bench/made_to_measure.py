@@ -19,10 +19,9 @@ import gc
 import random
 import time
 import tracemalloc
-import urllib.request
 from statistics import median
 
-from common import corpus, seconds_until_200, start_server, stop, table
+from common import corpus, milliseconds, seconds_until_200, start_server, stop, table
 
 from feeds.view.corpus import Corpus
 from feeds.view.index import Index
@@ -68,14 +67,6 @@ def queries(snapshot: Snapshot, count: int, rng: random.Random) -> list[str]:
             urls.append(url)
     return urls
 
-
-def milliseconds(url: str) -> float:
-    """The wall time of one GET of url, read to the end, in milliseconds."""
-    started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
-        response.read()
-        assert response.status == 200, url
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:

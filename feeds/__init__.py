@@ -3,6 +3,7 @@
 import dataclasses
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,11 +13,15 @@ from . import cli
 from .heap import collector_paused
 from .output.documents import DocumentCache
 from .settings import Settings
+from .trust import UnsafeFile, private_folder
 from .view.corpus import Corpus
-from .web import errors, routes, stats
+from .web import aliases, errors, news, routes, site_files, stats
+from .web import hub as hubdoor
 from .web.fastpath import FastPath
+from .web.host import EmptyHostAsAbsent
 from .web.observe import Observer, Recorder
 from .web.proxy import TrustedProxy
+from .web.selfhub import SelfHub
 from .web.state import FeedsState
 from .web.websub import HubNotifier
 
@@ -32,8 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.as_config())
     app.json = _InOrderJSON(app)  # healthz lists its fields in a reading order
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # GET and HEAD only; anything else is a 405
-    hub = HubNotifier(settings.websub_hub, settings.base_url,
-                      delay=settings.reload_seconds) if settings.websub_hub else None
+    hub = _hub(settings)
     state = FeedsState(
         settings=settings,
         corpus=Corpus.from_settings(settings, on_change=hub.publish_sections if hub else None,
@@ -42,6 +46,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hub=hub,
     )
     app.extensions["feeds"] = state
+    if isinstance(hub, SelfHub):
+        hub.corpus = state.corpus
+        app.register_blueprint(hubdoor.bp)
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
     if settings.reload_seconds:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age)
@@ -51,7 +59,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
+    app.register_blueprint(news.bp)
+    app.register_blueprint(site_files.bp)
     app.register_blueprint(stats.bp)
+    aliases.init_app(app, settings)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:
@@ -71,11 +82,28 @@ class _InOrderJSON(DefaultJSONProvider):
     sort_keys = False
 
 
+def _hub(settings: Settings) -> HubNotifier | SelfHub | None:
+    """The hub of its own, the notifier of an outside hub, or none."""
+    if settings.websub_hub == "self":
+        try:
+            private_folder(Path(settings.state_dir))
+        except (OSError, UnsafeFile) as error:
+            raise ValueError(f"FEEDS_STATE_DIR: {error}") from None
+        return SelfHub(settings)
+    if settings.websub_hub:
+        return HubNotifier(settings.websub_hub, settings.base_url, delay=settings.reload_seconds)
+    return None
+
+
 def _without_unsafe_hub(settings: Settings) -> Settings:
     """The settings, with no WebSub hub unless BASE_URL is set: feed URLs never come from
     requests (a forged Host would reach the hub)."""
     if settings.websub_hub and not settings.base_url:
         log.warning("FEEDS_WEBSUB_HUB is set but FEEDS_BASE_URL is not: no hub is advertised "
                     "or pinged")
+        return dataclasses.replace(settings, websub_hub="")
+    if settings.websub_hub == "self" and not settings.state_dir:
+        log.warning("FEEDS_WEBSUB_HUB=self needs FEEDS_STATE_DIR for its subscriptions: "
+                    "no hub is advertised")
         return dataclasses.replace(settings, websub_hub="")
     return settings

@@ -32,7 +32,11 @@ def check_command(directory: Path | None) -> None:
     seeds_dir = directory or Path(current_state().settings.seeds_dir)
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
-    snapshot = _read(seeds_dir, log_invalid=False)
+    corpus = _corpus(seeds_dir, log_invalid=False)
+    snapshot = corpus.load()
+    corpus.save_cache()
+    for problem in corpus.problems:
+        click.echo(f"unreadable: {problem}")
     for error in snapshot.invalid:
         click.echo(f"invalid: {error.path}: {error.reason}")
     click.echo(
@@ -41,7 +45,7 @@ def check_command(directory: Path | None) -> None:
         f"{len(snapshot.site.articles)} articles listed, "
         f"{len(snapshot.topics)} topics, {len(snapshot.providers)} providers"
     )
-    if snapshot.invalid:
+    if snapshot.invalid or corpus.problems:
         raise SystemExit(1)
 
 
@@ -68,14 +72,19 @@ def export_command(outdir: Path, base_url: str | None) -> None:
         click.echo(f"{len(snapshot.invalid)} invalid seeds skipped; `check` lists them", err=True)
 
 
-def _read(seeds_dir: Path, log_invalid: bool = True) -> Snapshot:
+def _read(seeds_dir: Path) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
-    corpus = Corpus.from_settings(current_state().settings, seeds_dir=seeds_dir, reload_seconds=0,
-                                  heap_policy=collector_paused,
-                                  log_invalid=log_invalid, progress=_progress())
+    corpus = _corpus(seeds_dir)
     snapshot = corpus.load()
     corpus.save_cache()
     return snapshot
+
+
+def _corpus(seeds_dir: Path, log_invalid: bool = True) -> Corpus:
+    """A corpus that reads seeds_dir once, through the parse cache when CACHE_DIR is set."""
+    return Corpus.from_settings(current_state().settings, seeds_dir=seeds_dir, reload_seconds=0,
+                                heap_policy=collector_paused, log_invalid=log_invalid,
+                                progress=_progress())
 
 
 def _progress():

@@ -19,6 +19,8 @@ class Image(NamedTuple):
     width: int | None = None
     height: int | None = None
     title: str = ""
+    cached: bool = False  # the seed's isCached, for the origin site's JSON API
+    type: str = ""  # the seed's media type of it (image/png), when it gives one
 
 
 class Provider(NamedTuple):
@@ -65,6 +67,16 @@ class Article(NamedTuple):
     quality: float | None  # the seed's scores, None when it has none
     heat: float | None
     words: str  # the distinct search words of title and excerpt, space-separated
+    # As the seed writes them, for the origin site's JSON API (feeds/output/api.py): '' when
+    # absent, and the very same string as `url`, `title` or `excerpt` when equal to it.
+    web_url: str = ""
+    original_url: str = ""
+    written_title: str = ""  # character references not decoded, nor the text stripped
+    written_excerpt: str = ""
+    amp_web_url: str = ""
+    cdn_amp_web_url: str = ""
+    featured_content: str = ""  # an HTML embed (videos), never read into the feeds
+    embed: str = ""  # the player URL of the seed's featuredContent embed (a video), if any
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""
@@ -76,15 +88,20 @@ class Article(NamedTuple):
 
 
 class SeedError(Exception):
-    """A seed that cannot be read, with its file and the reason a person can act on."""
+    """A seed that cannot be read, with its file and the reason a person can act on.
 
-    def __init__(self, path: str, reason: str):
+    `retry` marks a reason that may pass by itself (the system would not read the file): such
+    a seed is read again at every scan and never kept in the parse cache.
+    """
+
+    def __init__(self, path: str, reason: str, retry: bool = False):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.retry = retry
 
     def __reduce__(self):
-        return SeedError, (self.path, self.reason)
+        return SeedError, (self.path, self.reason, self.retry)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SeedError) and (self.path, self.reason) == (

@@ -132,7 +132,10 @@ def _worker_app(app: Flask) -> Callable[[], Flask]:
 
     def load() -> Flask:
         forbid_forking()  # granian's runtime threads are about to start in this process
-        app.extensions["feeds"].corpus.snapshot()
+        state = app.extensions["feeds"]
+        state.corpus.snapshot()
+        if state.hub is not None:
+            state.hub.start()
         return app
 
     return load

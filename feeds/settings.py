@@ -2,6 +2,7 @@
 test checks the README's configuration table against the help."""
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,22 @@ def _seconds(value: Any) -> float:
     return number
 
 
+_ALIAS_PATH = r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,200}"
+
+
+def _aliases(value: Any) -> tuple[tuple[str, str], ...]:
+    """Old feed paths and the paths they answer as: `OLD=NEW` pairs, apart by spaces or commas."""
+    if isinstance(value, tuple | list):
+        pairs = [tuple(pair) for pair in value]
+    else:
+        pairs = [tuple(item.partition("=")[::2]) for item in
+                 _text(value).replace(",", " ").split()]
+    for old, new in pairs:
+        if not (re.fullmatch(_ALIAS_PATH, old) and re.fullmatch(_ALIAS_PATH, new)):
+            raise ValueError(f"{old}={new} is not OLD=NEW, two paths that start with /")
+    return tuple((old, new) for old, new in pairs)
+
+
 def _networks(value: Any) -> str:
     """A comma list of IP addresses or networks, checked."""
     text = _text(value)
@@ -73,12 +90,31 @@ SETTINGS = (
             "Seconds clients and proxies may cache a response; RSS `ttl` in minutes."),
     Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between scans of the seeds folder."),
     Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
-            "ping; needs `BASE_URL`; empty: none."),
+            "ping, or `self` for the hub of its own at `/websub` (needs `STATE_DIR`); needs "
+            "`BASE_URL`; empty: none."),
     Setting("TRUST_PROXY", False, _flag,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
     Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
     Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
             "audience counts), SQLite files only this user may write; empty: none."),
+    Setting("HUB_LEASE_SECONDS", 864_000, _whole,
+            "Lease of a hub subscription that asks for none (10 days)."),
+    Setting("HUB_MIN_LEASE_SECONDS", 3600, _whole, "The shortest lease the hub grants."),
+    Setting("HUB_MAX_LEASE_SECONDS", 2_592_000, _whole, "The longest lease the hub grants."),
+    Setting("HUB_RETRY_SECONDS", 3600, _seconds,
+            "How long the hub retries a failing callback (with backoff) before it drops the "
+            "delivery."),
+    Setting("HUB_MAX_SUBSCRIPTIONS", 10_000, _whole, "Hub subscriptions in all, at most."),
+    Setting("HUB_MAX_PER_HOST", 100, _whole, "Hub subscriptions of one callback host, at most."),
+    Setting("HUB_ALLOW_PRIVATE", False, _flag,
+            "Let the hub call back loopback, private and link-local addresses (for tests)."),
+    Setting("API_PAGE_SIZE", 25, _whole,
+            "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
+    Setting("SITEMAP", True, _flag,
+            "Serve `/sitemap.xml` of the standard pages and name it in `/robots.txt`."),
+    Setting("FEED_ALIASES", (), _aliases,
+            "Old paths of your own that answer as a page or feed of this site, "
+            "`OLD=NEW` apart by spaces (`/blog/feed=/feed.atom`); beside the built-in ones."),
     Setting("AUDIENCE_DAYS", 400, _whole, "Days of subscriber counts kept in `STATE_DIR`; "
             "0: no counting."),
     Setting("STATS_TOKEN", "", _text, "Bearer token that opens `/stats` and `/metrics`; "
@@ -108,6 +144,16 @@ class Settings:
     trust_proxy: bool
     cache_dir: str
     state_dir: str
+    hub_lease_seconds: int
+    hub_min_lease_seconds: int
+    hub_max_lease_seconds: int
+    hub_retry_seconds: float
+    hub_max_subscriptions: int
+    hub_max_per_host: int
+    hub_allow_private: bool
+    api_page_size: int
+    sitemap: bool
+    feed_aliases: tuple[tuple[str, str], ...]
     audience_days: int
     stats_token: str
     stats_allow: str
@@ -134,4 +180,10 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"FEEDS_{setting.name}: {error}") from None
     if not 1 <= values["LIMIT"] <= values["MAX_LIMIT"]:
         raise ValueError("FEEDS_LIMIT must be from 1 to FEEDS_MAX_LIMIT")
+    if not (values["HUB_MIN_LEASE_SECONDS"] <= values["HUB_LEASE_SECONDS"]
+            <= values["HUB_MAX_LEASE_SECONDS"]):
+        raise ValueError("FEEDS_HUB_LEASE_SECONDS must be from FEEDS_HUB_MIN_LEASE_SECONDS to "
+                         "FEEDS_HUB_MAX_LEASE_SECONDS")
+    if not 1 <= values["API_PAGE_SIZE"] <= values["MAX_LIMIT"]:
+        raise ValueError("FEEDS_API_PAGE_SIZE must be from 1 to FEEDS_MAX_LIMIT")
     return values

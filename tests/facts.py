@@ -34,6 +34,11 @@ class SiteFacts:
 CORPUS = SiteFacts(seeds=674, published=428, unpublished=246, invalid=0, articles=425,
                    topics=7, providers=15, topic="canvas-apps", provider="microsoft.com")
 
+# The corpus's videos: seeds of `type: video`, and seeds with a `featuredContent` embed (every
+# video has one; one article embeds a video too).
+CORPUS_VIDEOS = 12
+CORPUS_EMBEDS = 13
+
 # The example site in seeds/: 53 seeds of its own and the user's unpublished one; of those,
 # a draft, a deleted article and an embargo to 2099 are unpublished, and two seeds share a URL.
 EXAMPLE = SiteFacts(seeds=54, published=50, unpublished=4, invalid=0, articles=49,

@@ -1,6 +1,7 @@
 """Real servers for tests: the production server and nginx on loopback, stopped when done."""
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -36,20 +37,27 @@ def wait_until_up(url: str, seconds: float = 20) -> None:
 
 
 @contextmanager
-def serve(env: dict[str, str], workers: int = 1, *extra: str):
-    """`flask --app wsgi serve` with FEEDS_* env on a free port; yields its base URL."""
-    with serve_process(env, workers, *extra) as (base, _):
+def serve(env: dict[str, str], workers: int = 1, *extra: str, user: str | None = None):
+    """`flask --app wsgi serve` with FEEDS_* env on a free port (as user, when given); yields
+    its base URL."""
+    with serve_process(env, workers, *extra, user=user) as (base, _):
         yield base
 
 
 @contextmanager
 def serve_process(env: dict[str, str], workers: int = 1, *extra: str,
-                  output: Path | None = None):
+                  output: Path | None = None, user: str | None = None):
     """`flask --app wsgi serve` (the production server) with FEEDS_* env on a free loopback
-    port; yields (base URL, its main process). output, when given, receives its log."""
+    port; yields (base URL, its main process). output, when given, receives its log; user,
+    when given, is the unprivileged user it runs as (so that file modes bind it, as in
+    production, where root's would not)."""
     port = free_port()
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "serve",
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra]
+    if user:
+        account = pwd.getpwnam(user)
+        command = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
+                   "--clear-groups", *command]
     log = output.open("wb") if output else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=log,
                                stderr=subprocess.STDOUT if output else None)

@@ -16,7 +16,9 @@ from feeds.output.export import ExportError, export, site_files
 
 pytestmark = pytest.mark.server
 TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",
-         ".json": "application/json", ".html": "text/html", ".xml": "text/xml"}
+         ".json": "application/json", ".html": "text/html", ".xml": "text/xml",
+         ".ico": "image/x-icon", ".png": "image/png", ".svg": "image/svg+xml",
+         ".txt": "text/plain"}
 
 
 @pytest.fixture(scope="module")

@@ -126,7 +126,9 @@ def test_atom_entry_fields(client, snapshot):
     assert entry.findtext("atom:author/atom:name", namespaces=NS) == article.provider.name
     category = entry.find("atom:category", NS)
     topic = article.topics[0]
-    assert (category.get("term"), category.get("label")) == (topic.slug, topic.name)
+    # Atom readers show the term: the topic's name; the scheme, its page, keeps the slug.
+    assert (category.get("term"), category.get("label")) == (topic.name, topic.name)
+    assert category.get("scheme") == f"{BASE_URL}/topics/{topic.slug}"
     source_id = entry.findtext("atom:source/atom:id", namespaces=NS)
     assert source_id == f"{BASE_URL}/providers/{article.provider.slug}.atom"
 

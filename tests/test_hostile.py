@@ -24,7 +24,7 @@ VISIBLE = {
     "generated/symlink-inside.md": "https://hostile.example/inside-target",
 }
 INVALID = {
-    "alias-bomb.md": "topics must be a list of names",
+    "alias-bomb.md": "its aliases expand to more than 2 MiB of text",
     "bad-yaml.md": "has invalid YAML at line 5",
     "data-url.md": "webUrl 'data:text/html",
     "empty.md": "is empty",

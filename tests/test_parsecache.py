@@ -2,11 +2,16 @@
 
 import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import threading
 import time
 from array import array
 from datetime import UTC, datetime, timedelta
 
-from conftest import article_fields
+from conftest import REPO, article_fields
+from servers import fetch, serve
 
 from feeds.ingest import reading
 from feeds.ingest.reading import read_many
@@ -23,14 +28,13 @@ def saved_corpus(seeds_dir, cache_dir) -> Corpus:
 
 
 def test_restart_takes_unchanged_seeds_from_the_cache(seeds_dir, write_seed, tmp_path):
-    path = write_seed("a.md", **article_fields(1, title="Cached title"))
+    write_seed("a.md", **article_fields(1, title="Cached title"))
     saved_corpus(seeds_dir, tmp_path / "cache")
-    stat = path.stat()
-    # Same size and mtime, other bytes: only a reader that trusts the cache keeps the old title.
-    path.write_text(path.read_text().replace("Cached title", "Edited title"))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # The cache says otherwise than the unchanged file: only a start from the cache says so.
+    cache_file, = (tmp_path / "cache").glob("parse-cache-*")
+    cache_file.write_bytes(cache_file.read_bytes().replace(b"Cached title", b"Edited title"))
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
-    assert [a.title for a in restarted.site.articles] == ["Cached title"]
+    assert [a.title for a in restarted.site.articles] == ["Edited title"]
 
 
 def test_changed_seed_is_read_again_despite_the_cache(seeds_dir, write_seed, tmp_path):
@@ -197,3 +201,78 @@ def test_a_saved_index_that_does_not_fit_its_view_is_ignored(seeds_dir, write_se
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
     assert "parse cache" in caplog.text and "index" in caplog.text
     assert len(restarted.site.articles) == 3 and built_index(restarted) is None
+
+
+def test_a_writer_killed_part_way_leaves_no_file_for_ever(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1))
+    cache = tmp_path / "cache"
+    corpus = saved_corpus(seeds_dir, cache)
+    cache_file, = cache.glob("parse-cache-*")
+    folder_id = cache_file.name.removeprefix("parse-cache-").removesuffix(".pickle")
+    # A writer's temporary file, named as every writer names it, from a process now gone.
+    writer = multiprocessing.get_context("fork").Process(target=time.sleep, args=(0,))
+    writer.start()
+    writer.join()
+    killed = cache / f".parse-cache-{folder_id}-{writer.pid}-abc"
+    killed.write_bytes(b"half a pickle")
+    running = cache / f".parse-cache-{folder_id}-{os.getpid()}-def"  # a writer at work
+    running.write_bytes(b"being written")
+    write_seed("b.md", **article_fields(2))
+    corpus.refresh()
+    corpus.save_cache(force=True)
+    assert not killed.exists() and running.exists()
+
+
+def test_a_cache_with_a_field_of_the_wrong_type_is_ignored(seeds_dir, write_seed, tmp_path,
+                                                          caplog):
+    write_seed("a.md", **article_fields(1, title="Typed title"))
+    saved_corpus(seeds_dir, tmp_path / "cache")
+    cache_file, = (tmp_path / "cache").glob("parse-cache-*")
+    data = pickle.loads(cache_file.read_bytes())
+    name, (key, article) = next(iter(data["entries"].items()))
+    data["entries"][name] = (key, article._replace(title=123, url=True))
+    data["view"] = None
+    cache_file.write_bytes(pickle.dumps(data))
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
+    assert [a.title for a in restarted.load().site.articles] == ["Typed title"]
+    assert "its entries are not (stat key, article or error) by name" in caplog.text
+
+
+def test_check_and_serve_start_over_a_cache_with_a_wrong_type(seeds_dir, write_seed, tmp_path):
+    write_seed("a.md", **article_fields(1, title="Typed title"))
+    cache = tmp_path / "cache"
+    saved_corpus(seeds_dir, cache)
+    cache_file, = cache.glob("parse-cache-*")
+    data = pickle.loads(cache_file.read_bytes())
+    snapshot = data["view"][2]
+    data["view"] = (data["view"][0], data["view"][1],
+                    snapshot.__class__(**{**_fields(snapshot), "published": "many"}), None)
+    cache_file.write_bytes(pickle.dumps(data))
+    env = {**os.environ, "FEEDS_SEEDS_DIR": str(seeds_dir), "FEEDS_CACHE_DIR": str(cache)}
+    check = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "check"], env=env,
+                           capture_output=True, text=True, cwd=REPO)
+    assert check.returncode == 0 and "Traceback" not in check.stderr, check.stderr
+    assert "parse cache" in check.stderr and "ignored" in check.stderr
+    with serve({"FEEDS_SEEDS_DIR": str(seeds_dir), "FEEDS_CACHE_DIR": str(cache)}) as base:
+        assert b"Typed title" in fetch(f"{base}/feed.rss")[2]
+
+
+def _fields(snapshot) -> dict:
+    return {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
+
+
+def test_a_fifo_in_the_cache_place_is_ignored_at_once(seeds_dir, write_seed, tmp_path, caplog):
+    write_seed("a.md", **article_fields(1, title="Read anew"))
+    cache = tmp_path / "cache"
+    saved_corpus(seeds_dir, cache)
+    cache_file, = cache.glob("parse-cache-*")
+    cache_file.unlink()
+    os.mkfifo(cache_file, 0o600)
+    titles: list = []
+    loader = threading.Thread(target=lambda: titles.extend(
+        a.title for a in Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).load()
+        .site.articles), daemon=True)
+    loader.start()
+    loader.join(10)
+    assert titles == ["Read anew"]
+    assert "not a regular file" in caplog.text

@@ -95,3 +95,43 @@ def test_any_bytes_after_the_opening_line_never_crash(raw):
         parse_seed("---\n" + raw.decode("utf-8", "replace") + "\n---\n", "bytes.md")
     except SeedError:
         pass
+
+
+# YAML that a hostile seed could hold: huge numbers in every spelling, aliases and anchors,
+# nesting, and the scalars PyYAML turns into dates, floats and booleans.
+_yaml_scalar = st.one_of(
+    st.integers(-10**500, 10**500).map(str),
+    st.integers(1, 10**300).map(hex),
+    st.sampled_from([".nan", ".inf", "-.inf", "1e999", "0b" + "1" * 900, "1:59:59:59",
+                     "2024-02-30", "9999-12-31T23:59:59-23:59", "~", "yes", "off", "'&amp;'"]),
+    st.text(max_size=40).map(json.dumps),
+)
+_yaml_value = st.recursive(
+    _yaml_scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=4).map(lambda v: "[" + ", ".join(v) + "]"),
+                            st.lists(inner, max_size=3).map(
+                                lambda v: "{" + ", ".join(f"k{i}: {x}" for i, x in
+                                                          enumerate(v)) + "}")),
+    max_leaves=12)
+_FIELDS = ["title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl", "webUrl",
+           "provider", "topics", "images", "related", "published", "deleted", "quality", "heat",
+           "type", "category"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_FIELDS), _yaml_value), max_size=8),
+       st.booleans(), st.integers(0, 30))
+def test_whatever_yaml_a_seed_holds_it_is_an_article_or_a_seed_error(fields, alias, repeats):
+    lines = [f"{name}: {value}" for name, value in fields]
+    if alias and fields:  # one value anchored, then repeated by aliases in a list
+        lines += [f"anchored: &a {fields[0][1]}", "topics: [" + ", ".join(["*a"] * repeats) + "]"]
+    text = "---\ntitle: t\npublishedDateTime: 2024-01-01\nwebUrl: https://ok.example/a\n"
+    try:
+        article = parse_seed(text + "\n".join(lines) + "\n---\n", "hostile.md")
+    except SeedError as error:
+        event(f"invalid: {error.reason.split(':')[0][:30]}")
+        return
+    assert len(article.topics) <= 20 and len(article.images) <= 10
+    assert len(article.title) <= 1000 and len(article.excerpt) <= 10_000
+    for score in (article.quality, article.heat):
+        assert score is None or -1e15 <= score <= 1e15

@@ -18,6 +18,10 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _REMEMBERED_LENGTH = 64  # field names and short values recur; long texts are not kept
+# What a document may amount to once every alias is written out, in characters of scalars
+# (and one per node): aliases let a small text stand for an enormous one, and everything that
+# reads the value pays for the whole of it.
+MAX_EXPANDED = 2 * 1024 * 1024
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -71,9 +75,30 @@ def load(text: str) -> Any:
         try:
             return _build(loader, node, set())
         except (_NotPlain, ValueError, OverflowError, RecursionError, yaml.YAMLError):
+            if _expanded_size(node, {}) > MAX_EXPANDED:
+                raise ValueError(f"its aliases expand to more than {MAX_EXPANDED // 1024 // 1024}"
+                                 " MiB of text") from None
             return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Characters of node's scalars (and one per node) with every alias written out; each
+    node is measured once, and a cycle counts as nothing more (PyYAML builds it shared)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 0  # a cycle back to this node adds nothing
+    if node.__class__ is ScalarNode:
+        size = 1 + len(node.value)
+    elif node.__class__ is MappingNode:
+        size = 1 + sum(_expanded_size(key, sizes) + _expanded_size(value, sizes)
+                       for key, value in node.value)
+    else:
+        size = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    sizes[id(node)] = size
+    return size
 
 
 def _build(loader: Loader, node: yaml.Node, seen: set[int]) -> Any:

@@ -18,11 +18,15 @@ PARALLEL_FROM = 2000
 
 
 def read_one(root: Path, name: str) -> Result:
-    """Read one seed, returning the error instead of raising it."""
+    """Read one seed, returning the error instead of raising it: whatever a seed holds, it
+    alone is invalid, even when it finds a bug (logged with its traceback)."""
     try:
         return read_seed(root / name, name)
     except SeedError as error:
         return error
+    except Exception as error:
+        log.exception("reading seed %s failed unexpectedly", name)
+        return SeedError(name, f"could not be read ({type(error).__name__}: {error})"[:300])
 
 
 def read_many(root: Path, names: list[str],

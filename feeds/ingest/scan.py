@@ -1,4 +1,4 @@
-"""The seeds folder walked: every seed file with its (size, mtime_ns), or why it is skipped."""
+"""The seeds folder walked: every seed file with its stat key, or why it is skipped."""
 
 import marshal
 import os
@@ -11,7 +11,9 @@ from ..model import SeedError
 from .forking import may_fork
 from .seed import SEED_SUFFIXES
 
-StatKey = tuple[int, int]
+# (size, mtime_ns, ctime_ns, inode): chmod, a rename over the file and a copy that keeps the
+# mtime all change one of them, so no change goes unseen because size and mtime stayed.
+StatKey = tuple[int, int, int, int]
 Found = dict[str, StatKey | SeedError]
 T = TypeVar("T")
 # Deeper folders are reported, not read: a walk that cannot be led on for ever.
@@ -23,13 +25,23 @@ def seed_files(root: Path) -> Found:
 
     Iterative, so no depth of folders can overflow the stack; links to folders are never
     followed, so no loop is possible; hidden entries and the top-level `_data` are skipped.
-    OSError when root itself cannot be listed: a folder gone missing is not an empty one.
+    OSError when root itself cannot be listed: a folder gone missing is not an empty one. A
+    subfolder that cannot be listed is not empty either: it is named with a trailing `/` and
+    a SeedError whose `retry` is set, so that what was read under it before is kept.
     """
     found: Found = {}
     pending = [(str(root), "", 0)]
     while pending:
         folder, prefix, depth = pending.pop()
-        for entry in _listing(folder, required=not prefix):
+        try:
+            listing = _listing(folder)
+        except OSError as error:
+            if not prefix:
+                raise
+            found[prefix] = SeedError(prefix, "is a folder that cannot be listed: "
+                                      f"{error.strerror or error}", retry=True)
+            continue
+        for entry in listing:
             name = entry.name
             if name.startswith("."):
                 continue
@@ -41,15 +53,10 @@ def seed_files(root: Path) -> Found:
     return found
 
 
-def _listing(folder: str, required: bool) -> list[os.DirEntry]:
-    """The entries of folder; none when it cannot be listed, unless it is required."""
-    try:
-        with os.scandir(folder) as scan:
-            return list(scan)
-    except OSError:
-        if required:
-            raise
-        return []
+def _listing(folder: str) -> list[os.DirEntry]:
+    """The entries of folder; OSError when it cannot be listed whole."""
+    with os.scandir(folder) as scan:
+        return list(scan)
 
 
 def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> None:
@@ -62,16 +69,17 @@ def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> N
 
 
 def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
-    """The (size, mtime_ns) of a seed file, refusing links that leave the seeds folder."""
+    """The stat key of a seed file, refusing links that leave the seeds folder."""
     try:
         if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             return SeedError(name, "is a symlink to a file outside the seeds folder; not followed")
         status = entry.stat()
     except (OSError, RuntimeError) as error:
-        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}")
+        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}",
+                         retry=isinstance(error, OSError))
     if not stat.S_ISREG(status.st_mode):
         return SeedError(name, "is not a regular file")
-    return status.st_size, status.st_mtime_ns
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
 
 
 def seed_files_beside(root: Path, work: Callable[[], T]) -> tuple[Found, T]:
@@ -103,12 +111,12 @@ def seed_files_beside(root: Path, work: Callable[[], T]) -> tuple[Found, T]:
 
 
 def _plain(found: Found) -> dict[str, tuple]:
-    """found as marshal-able values: (size, mtime) or (reason,)."""
-    return {name: (key.reason,) if isinstance(key, SeedError) else key
+    """found as marshal-able values: a stat key, or (reason, retry)."""
+    return {name: (key.reason, key.retry) if isinstance(key, SeedError) else key
             for name, key in found.items()}
 
 
 def _from_plain(plain: dict[str, tuple]) -> Found:
     """The inverse of _plain."""
-    return {name: SeedError(name, value[0]) if len(value) == 1 else value
+    return {name: SeedError(name, value[0], value[1]) if isinstance(value[0], str) else value
             for name, value in plain.items()}

@@ -1,7 +1,5 @@
 """Reading one seed file into an Article, or a SeedError saying why not."""
 
-import math
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,10 +14,14 @@ from ..text import (
     http_url,
     plain_text,
     search_words,
+    shorten,
     slugify,
+    without_controls,
     without_forbidden,
 )
 from . import fastyaml
+from .files import NotReadable, ReadFailed, TooLarge, read_bounded
+from .media import embed_url, image_type
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -37,6 +39,14 @@ T = TypeVar("T")
 MAX_IMAGES = 10
 MAX_RELATED = 20
 MAX_TOPICS = 20
+# Entries of a list read before its cap is reached: the rest are never looked at, so a list of
+# a million (or of one value repeated by YAML aliases) costs no more than this.
+MAX_LIST_READ = 100
+# Longer texts are cut (ending in an ellipsis), so that no item grows past a known size.
+MAX_NAME = 200  # topic, provider and image names
+MAX_TITLE = 1000  # titles, of the article and of related coverage
+MAX_EXCERPT = 10_000
+MAX_SCORE = 1e15  # quality and heat beyond this (either way) make a seed invalid
 
 
 class _Invalid(Exception):
@@ -46,14 +56,12 @@ class _Invalid(Exception):
 def read_seed(path: Path, name: str) -> Article:
     """Read the seed file at path; name is how reports and the article call it."""
     try:
-        with path.open("rb") as file:
-            # Ask the size first: read(n) would set aside n bytes, and a huge file is not read.
-            size = os.fstat(file.fileno()).st_size
-            data = file.read(min(size, MAX_SEED_BYTES) + 1)
-    except OSError as error:
-        raise SeedError(name, f"cannot be read: {error.strerror or error}") from None
-    if len(data) > MAX_SEED_BYTES:
-        raise SeedError(name, f"is larger than the {MAX_SEED_BYTES // 1024} KiB a seed may be")
+        data = read_bounded(path, MAX_SEED_BYTES)
+    except TooLarge:
+        raise SeedError(name, f"is larger than the {MAX_SEED_BYTES // 1024} KiB a seed may be"
+                        ) from None
+    except NotReadable as error:
+        raise SeedError(name, str(error), retry=isinstance(error, ReadFailed)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -111,11 +119,12 @@ def _article(fields: dict[str, Any], name: str) -> Article:
     updated_at = published_at
     if updated_raw is not None:
         updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
-    title = _required_text(fields, "title")
-    excerpt = _text(fields, "excerpt")
+    title = shorten(_required_text(fields, "title"), MAX_TITLE)
+    excerpt = shorten(_text(fields, "excerpt"), MAX_EXCERPT)
+    url = _article_url(fields)
     return Article(
         path=name,
-        url=_article_url(fields),
+        url=url,
         title=title,
         excerpt=excerpt,
         published_at=published_at,
@@ -131,6 +140,14 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         quality=_score(fields.get("quality"), "quality"),
         heat=_score(fields.get("heat"), "heat"),
         words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
+        web_url=_same(http_url(fields.get("webUrl")) or "", url),
+        original_url=url if fields.get("originalUrl") not in (None, "") else "",
+        written_title=_written(fields.get("title"), title, MAX_TITLE),
+        written_excerpt=_written(fields.get("excerpt"), excerpt, MAX_EXCERPT),
+        amp_web_url=http_url(fields.get("ampWebUrl")) or "",
+        cdn_amp_web_url=http_url(fields.get("cdnAmpWebUrl")) or "",
+        featured_content=_embed(fields.get("featuredContent")),
+        embed=embed_url(fields.get("featuredContent")),
     )
 
 
@@ -152,6 +169,26 @@ def _required_text(fields: dict[str, Any], key: str) -> str:
     if not value:
         raise _Invalid(f"{key} is empty")
     return value
+
+
+def _written(value: Any, decoded: str, limit: int) -> str:
+    """Text as the seed writes it (no controls, cut at limit), for the origin site's JSON
+    API: decoded itself when equal, so that equal values are kept once; '' if not text."""
+    if not isinstance(value, str):
+        return ""
+    return _same(shorten(without_controls(value), limit), decoded)
+
+
+def _embed(value: Any) -> str:
+    """An HTML embed as the seed writes it (no controls); '' if not text or longer than
+    MAX_EXCERPT (a cut embed would be broken markup)."""
+    text = without_controls(value) if isinstance(value, str) else ""
+    return text if len(text) <= MAX_EXCERPT else ""
+
+
+def _same(value: str, other: str) -> str:
+    """other when value equals it, so that one string is kept for both; else value."""
+    return other if value == other else value
 
 
 def _moment(value: Any, key: str) -> datetime:
@@ -181,11 +218,14 @@ def _moment(value: Any, key: str) -> datetime:
 
 
 def _score(value: Any, key: str) -> float | None:
-    """An optional score (quality, heat): a finite number, or None when absent."""
+    """An optional score (quality, heat): a number within MAX_SCORE, or None when absent."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(f"{key} must be a number, not {_type_name(value)}")
+    # Compared, never converted: an int of 400 digits has no float, and must not raise here.
+    if not -MAX_SCORE <= value <= MAX_SCORE:  # NaN fails this too
+        raise _Invalid(f"{key} must be a number from {-MAX_SCORE:.0e} to {MAX_SCORE:.0e}")
     return value
 
 
@@ -230,7 +270,8 @@ def _provider(raw: Any) -> Provider | None:
         raise _Invalid(f"provider {'domain' if domain else 'name'} is longer than {MAX_SLUG} "
                        "characters")
     images = _images(raw.get("images"), "provider.images")
-    return _shared(Provider(slug=slug, name=name or domain, domain=domain, images=images))
+    return _shared(Provider(slug=slug, name=shorten(name or domain, MAX_NAME), domain=domain,
+                            images=images))
 
 
 def _topics(raw: Any) -> tuple[Topic, ...]:
@@ -244,7 +285,7 @@ def _topics(raw: Any) -> tuple[Topic, ...]:
         if len(slug) > MAX_SLUG:
             raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
         if slug and slug not in topics:
-            topics[slug] = Topic(slug=slug, name=name)
+            topics[slug] = Topic(slug=slug, name=shorten(name, MAX_NAME))
             if len(topics) == MAX_TOPICS:
                 break
     return _shared(tuple(topics.values()))
@@ -265,7 +306,9 @@ def _images(raw: Any, key: str) -> tuple[Image, ...]:
                     url=url,
                     width=_size(value.get("width")),
                     height=_size(value.get("height")),
-                    title=plain_text(title) if isinstance(title, str) else "",
+                    title=shorten(plain_text(title), MAX_NAME) if isinstance(title, str) else "",
+                    cached=value.get("isCached") is True,
+                    type=image_type(value.get("type")),
                 )
             )
     return tuple(images[:MAX_IMAGES])
@@ -281,20 +324,21 @@ def _related(raw: Any) -> tuple[Related, ...]:
         url = http_url(value.get("webUrl")) or http_url(value.get("originalUrl"))
         provider = value.get("provider")
         provider_name = provider.get("name") if isinstance(provider, dict) else None
-        title = plain_text(title) if isinstance(title, str) else ""
+        title = shorten(plain_text(title), MAX_TITLE) if isinstance(title, str) else ""
         if title and url:
-            provider_name = plain_text(provider_name) if isinstance(provider_name, str) else ""
+            provider_name = (shorten(plain_text(provider_name), MAX_NAME)
+                             if isinstance(provider_name, str) else "")
             related.append(Related(title=title, url=url, provider_name=provider_name))
     return tuple(related[:MAX_RELATED])
 
 
 def _list(raw: Any, key: str) -> list[Any]:
-    """A list field; absent is empty."""
+    """The first MAX_LIST_READ entries of a list field; absent is empty."""
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise _Invalid(f"{key} must be a list, not {_type_name(raw)}")
-    return raw
+    return raw[:MAX_LIST_READ]
 
 
 def _size(value: Any) -> int | None:

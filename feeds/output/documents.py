@@ -22,9 +22,12 @@ class Document:
     last_modified: datetime
     last_modified_http: str
     content_type: str
+    robots: str = ""  # an X-Robots-Tag to send with it, if any
+    links: str = ""  # a Link header: the WebSub hub and self of a feed
 
     @classmethod
-    def of(cls, body: bytes, content_type: str, last_modified: datetime) -> "Document":
+    def of(cls, body: bytes, content_type: str, last_modified: datetime,
+           robots: str = "", links: str = "") -> "Document":
         """A Document for body; every value derives from the bytes, so instances agree."""
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         return cls(
@@ -35,6 +38,8 @@ class Document:
             last_modified=last_modified,
             last_modified_http=http_date(last_modified),
             content_type=content_type,
+            robots=robots,
+            links=links,
         )
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from ..model import ALL
 from ..settings import Settings
 from ..view.snapshot import Snapshot
+from .crawlers import root_files
 from .documents import Document
 from .pages import (
+    BUILD_PATH,
     Made,
     feed_document,
     feed_page,
@@ -58,6 +60,7 @@ def site_files(snapshot: Snapshot, base_url: str, settings: Settings) -> dict[st
             folder = page_path(section.kind, section.slug).lstrip("/")
             documents[f"{folder}/index.html"] = section_document(section, base_url, settings)
     files = {f"static/{p.name}": p.read_bytes() for p in STATIC.iterdir() if p.is_file()}
+    files.update(root_files(snapshot, base_url, settings, BUILD_PATH))
     for path, document in documents.items():
         files[path] = document.body
         files[f"{path}.gz"] = document.gzipped

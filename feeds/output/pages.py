@@ -17,10 +17,11 @@ from ..view.snapshot import Section, Snapshot, newest_update
 from .describe import describe
 from .digest import period_title
 from .documents import Document
+from .icons import icon_links
 from .opml import render_opml
 from .readers import subscribe_links
 from .render import FORMATS, FeedPage, feed_title, newest_change, render
-from .urls import absolute, feed_url, page_path, page_url
+from .urls import HUB_PATH, absolute, feed_url, page_path, page_url
 
 HTML = "text/html; charset=utf-8"
 OPML = "text/x-opml; charset=utf-8"
@@ -74,7 +75,8 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
               limit: int | None = None) -> FeedPage:
     """One page of the feed of what a query selects from a section, as the settings shape it.
 
-    Only the standard feeds name the WebSub hub: the hub is pinged for them alone.
+    First pages name the WebSub hub (paged documents are no topics): the hub of its own for
+    every feed, an outside hub for the standard feeds alone, since it hears only of those.
     """
     size = limit or settings.limit
     start = (page - 1) * size
@@ -83,13 +85,24 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
                     language=settings.language, max_age=settings.max_age,
                     items=made.selection.entries(start, start + size),
                     total=len(made.selection),
-                    hub=settings.websub_hub if made.query.is_plain else "",
+                    hub=advertised_hub(settings, made.query) if page == 1 else "",
                     query=made.query, filters=made.filters)
 
 
 def feed_document(page: FeedPage) -> Document:
-    """A feed page rendered."""
-    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated)
+    """A feed page rendered, with the hub and self `Link` headers WebSub asks of publishers."""
+    links = f'<{page.hub}>; rel="hub", <{page.url()}>; rel="self"' if page.hub else ""
+    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated,
+                       page.robots, links)
+
+
+def advertised_hub(settings: Settings, query: Query) -> str:
+    """The WebSub hub a feed of query names: ours (WEBSUB_HUB=self, or another instance's at
+    BASE_URL/websub) for every feed; an outside hub for the standard feeds only."""
+    ours = absolute(settings.base_url, HUB_PATH)
+    if settings.websub_hub in ("self", ours):
+        return ours
+    return settings.websub_hub if query.is_plain else ""
 
 
 def index_document(snapshot: Snapshot, base_url: str, settings: Settings,
@@ -148,7 +161,8 @@ def template_urls(base_url: str, settings: Settings) -> dict:
         "topic_url": lambda slug: page_url(base_url, TOPICS, slug),
         "home_url": absolute(base_url, "/"),
         "opml_url": absolute(base_url, "/opml.xml"),
-        "icon_url": absolute(base_url, "/static/favicon.svg"),
+        "icon_links": lambda section: icon_links(base_url, section.kind, section.logo)
+        if section else icon_links(base_url),
         "site_title": settings.site_title,
         "formats": FORMATS.values(),
         "build_url": absolute(base_url, BUILD_PATH),

@@ -5,6 +5,8 @@ from urllib.parse import quote, urlencode
 
 from ..model import ALL
 
+HUB_PATH = "/websub"  # where the hub of its own answers (WEBSUB_HUB=self)
+
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:
     """The path of a feed: /feed.rss, /topics/ai.atom, /providers/wired.com.json."""
@@ -39,6 +41,13 @@ def page_url(base_url: str, kind: str, slug: str, query: Sequence[tuple[str, str
     """The absolute URL of a section's HTML page, with a query's pairs and a digest period."""
     pairs = [*query, ("period", period)] if period else query
     return absolute(base_url, with_query(page_path(kind, slug), query=pairs))
+
+
+def news_path(topic: str = "", page: int = 1) -> str:
+    """The path of a page of the origin site's news API: /api/news/index.json,
+    /api/news/page/2/index.json, /api/news/canvas-apps/index.json..."""
+    folder = f"/api/news/{topic}/" if topic else "/api/news/"
+    return f"{folder}page/{page}/index.json" if page > 1 else f"{folder}index.json"
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -4,22 +4,23 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..ingest.scan import StatKey
-from ..ingest.sitedata import SiteEntry
-from ..model import Article, Result, SeedError
-from ..trust import UnsafeFile, check_owned
+from ..model import Result
+from ..trust import UnsafeFile, check_owned, private_folder
 from .index import Index
-from .snapshot import Snapshot
+from .wellformed import well_formed_result, well_formed_site_entry, well_formed_snapshot
 
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 9
+CACHE_VERSION = 12
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
@@ -54,12 +55,13 @@ class ParseCache:
         self.seeds_dir = str(seeds_dir)
         folder_id = hashlib.blake2b(self.seeds_dir.encode(), digest_size=8).hexdigest()
         self.path = Path(cache_dir) / f"parse-cache-{folder_id}.pickle"
+        self._temporary_prefix = f".parse-cache-{folder_id}-"
 
     def load(self) -> tuple[dict[str, tuple[StatKey, Result]], Any]:
         """The cached results and the view saved with them; nothing when missing or stale."""
         try:
             check_owned(self.path.parent)
-            descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             return {}, None
         except (OSError, UnsafeFile) as error:
@@ -68,6 +70,8 @@ class ParseCache:
         try:
             with os.fdopen(descriptor, "rb") as file:
                 check_owned(file.fileno())
+                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                    raise ValueError("not a regular file")
                 data = _Unpickler(file).load()
             return self._valid(data)
         except Exception as error:  # any damage at all is only a slower start
@@ -82,10 +86,12 @@ class ParseCache:
         if data.get("seeds_dir") != self.seeds_dir:
             raise ValueError("made for another seeds folder")
         entries, view = data.get("entries"), data.get("view")
-        if not isinstance(entries, dict) or not all(_valid_entry(name, entry)
+        shared: set[int] = set()
+        if not isinstance(entries, dict) or not all(_valid_entry(name, entry, shared)
                                                     for name, entry in entries.items()):
             raise ValueError("its entries are not (stat key, article or error) by name")
-        if view is not None and not _valid_view(view):
+        articles = {id(result) for _, result in entries.values()}
+        if view is not None and not _valid_view(view, articles):
             raise ValueError("its saved view is not a (site key, site entry, snapshot, index)")
         return entries, view
 
@@ -96,10 +102,11 @@ class ParseCache:
                 "entries": {name: (key, result) for name, key, result in entries}}
         temporary = None
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            check_owned(self.path.parent)
+            private_folder(self.path.parent)
+            self._remove_leftovers()
             with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, delete=False,
-                                             prefix=".parse-cache-") as file:
+                                             prefix=f"{self._temporary_prefix}{os.getpid()}-"
+                                             ) as file:
                 temporary = file.name
                 pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
@@ -108,16 +115,40 @@ class ParseCache:
             if temporary:
                 Path(temporary).unlink(missing_ok=True)
 
+    def _remove_leftovers(self) -> None:
+        """Remove the temporary files of writers of this cache that were killed part-way (their
+        process is gone, or the file is a day old: another machine's, on a shared disk)."""
+        for path in self.path.parent.glob(f"{self._temporary_prefix}*"):
+            pid = path.name.removeprefix(self._temporary_prefix).partition("-")[0]
+            try:
+                if not _running(int(pid)) or time.time() - path.lstat().st_mtime > 86400:
+                    path.unlink()
+            except (OSError, ValueError):
+                continue
 
-def _valid_entry(name: Any, entry: Any) -> bool:
-    """Whether a cache entry is (name, ((size, mtime), Article or SeedError))."""
-    return (isinstance(name, str) and type(entry) is tuple and len(entry) == 2
-            and type(entry[0]) is tuple and len(entry[0]) == 2
-            and isinstance(entry[1], Article | SeedError))
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
 
 
-def _valid_view(view: Any) -> bool:
-    """Whether a saved view is (site data key, SiteEntry, Snapshot, its Index or None)."""
+def _valid_entry(name: Any, entry: Any, shared: set[int]) -> bool:
+    """Whether a cache entry is (name, (stat key, a well-formed Article or SeedError))."""
+    return (type(name) is str and type(entry) is tuple and len(entry) == 2
+            and type(entry[0]) is tuple and len(entry[0]) == 4
+            and all(type(number) is int for number in entry[0])
+            and well_formed_result(entry[1], shared))
+
+
+def _valid_view(view: Any, articles: set[int]) -> bool:
+    """Whether a saved view is (site data key, SiteEntry, Snapshot of the cached articles,
+    its Index or None)."""
     return (type(view) is tuple and len(view) == 4 and type(view[0]) is tuple
-            and isinstance(view[1], SiteEntry) and isinstance(view[2], Snapshot)
+            and well_formed_site_entry(view[1]) and well_formed_snapshot(view[2], articles)
             and (view[3] is None or type(view[3]) is Index and view[3].fits(view[2])))

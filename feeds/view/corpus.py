@@ -11,11 +11,12 @@ from typing import Any
 
 from ..heap import HeapPolicy, unchanged
 from ..ingest.reading import read_many
-from ..ingest.scan import StatKey, seed_files, seed_files_beside
-from ..ingest.sitedata import SiteData, SiteEntry, read_site_data
-from ..model import Result, SeedError
+from ..ingest.scan import seed_files, seed_files_beside
+from ..ingest.sitedata import SiteData, SiteEntry, read_site_data, site_data_key
+from ..model import SeedError
 from ..settings import Settings
 from .cache import ParseCache
+from .decide import Entries, cacheable, plan_scan, seconds_to_wake, settle_reads
 from .index import built_index, index_of, keep_index
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .watcher import Watcher
@@ -37,14 +38,17 @@ class Corpus:
                  log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  heap_policy: HeapPolicy = unchanged):
-        self.seeds_dir = Path(seeds_dir).resolve()
+        self.seeds_dir = Path(seeds_dir).absolute()  # resolved anew at every scan
+        self._root = self.seeds_dir.resolve()
         self._heap_policy = heap_policy
         self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self.last_error: str | None = None
+        self.problems: tuple[str, ...] = ()  # what the last scan could not see, said to a person
         self._scanned_monotonic = float("-inf")
+        self._embargo_built_monotonic = float("-inf")
         self._site_entry = SiteEntry(name=title, description=description)
-        self._entries: dict[str, tuple[StatKey, Result]] = {}
+        self._entries: Entries = {}
         self._site_key: tuple = ()
         self._site_data = SiteData({}, {})
         self._snapshot: Snapshot | None = None
@@ -94,7 +98,14 @@ class Corpus:
         with self._lock:
             self._refresh_holding_lock()
 
-    def _refresh_holding_lock(self) -> None:
+    def tick(self) -> None:
+        """What the watcher does when it wakes: scan if one is due, else only publish the
+        embargoes that have ended (which needs no walk of the folder)."""
+        with self._lock:
+            due = time.monotonic() - self._scanned_monotonic >= self.reload_seconds
+            self._refresh_holding_lock(scan=due)
+
+    def _refresh_holding_lock(self, scan: bool = True) -> None:
         """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
         last good view (or an empty one, at first) and is reported in `last_error`.
 
@@ -105,7 +116,7 @@ class Corpus:
         started = time.perf_counter()
         with self._heap_policy(first):
             try:
-                self._refresh()
+                self._refresh(scan or first)
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first and self.reload_seconds:
@@ -123,23 +134,39 @@ class Corpus:
         if self._snapshot is None:
             self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
 
-    def _refresh(self) -> None:
-        """refresh(), under the heap policy: scan, re-read what changed, rebuild when needed."""
+    def _refresh(self, scan: bool) -> None:
+        """refresh(), under the heap policy: scan (when told), re-read what changed, rebuild
+        when anything did or an embargo ended."""
         started = _now()
-        seeds_changed = self._scan_seeds()
-        changed = self._scan_site_data() or seeds_changed
-        self._scanned_monotonic = time.monotonic()
+        changed = seeds_changed = False
+        if scan:
+            root = self._resolved_root()
+            seeds_changed = self._scan_seeds(root)
+            changed = self._scan_site_data(root) or seeds_changed
+            self._scanned_monotonic = time.monotonic()
         now = _now()
         previous = self._snapshot
-        if changed or previous is None or (previous.expires_at and now >= previous.expires_at):
+        embargo_ended = bool(previous and previous.expires_at and now >= previous.expires_at)
+        if changed or previous is None or embargo_ended:
             saved = None if seeds_changed else self._saved_view_still_true(now)
             self._snapshot = saved or build_snapshot(
                 [result for _, result in self._entries.values()], self._site_data,
                 self._site_entry, now)
+            if embargo_ended:
+                self._embargo_built_monotonic = time.monotonic()
             if previous is not None and self._on_change:
                 self._on_change(changed_sections(previous, self._snapshot))
         self._saved_view = None
-        self.scanned_at, self.last_error = started, None  # only a scan that succeeded
+        if scan:
+            self.scanned_at, self.last_error = started, None  # only a scan that succeeded
+
+    def _resolved_root(self) -> Path:
+        """The seeds folder as it resolves now: a link that a deploy switched is followed."""
+        root = self.seeds_dir.resolve(strict=True)
+        if root != self._root:
+            log.info("the seeds folder %s now leads to %s", self.seeds_dir, root)
+            self._root = root
+        return root
 
     def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
         """The view saved in the parse cache, if the same site data and names make it and no
@@ -167,42 +194,48 @@ class Corpus:
 
     def seconds_to_next_refresh(self) -> float:
         """Until the next scan, or the next embargo if that comes sooner."""
-        wait = self.reload_seconds
         expires_at = self._snapshot.expires_at if self._snapshot else None
-        if expires_at is not None:
-            wait = min(wait, (expires_at - _now()).total_seconds())
-        return min(max(0.0, wait), 3600.0)
+        monotonic = time.monotonic()
+        return seconds_to_wake(
+            monotonic - self._scanned_monotonic, self.reload_seconds,
+            (expires_at - _now()).total_seconds() if expires_at else None,
+            monotonic - self._embargo_built_monotonic)
 
-    def _scan_seeds(self) -> bool:
+    def _scan_seeds(self, root: Path) -> bool:
         """Stat every seed file, read new and changed ones; True when anything changed."""
         if self._cache and not self._cache_read:  # a start: read the cache while a child walks
             self._cache_read = True
-            found, (self._entries, self._saved_view) = seed_files_beside(self.seeds_dir,
-                                                                         self._cache.load)
+            found, (cached, self._saved_view) = seed_files_beside(root, self._cache.load)
+            self._entries = dict(cached)
         else:
-            found = seed_files(self.seeds_dir)
+            found = seed_files(root)
         previous = self._entries
-        entries: dict[str, tuple[StatKey, Result]] = {}
-        to_read: list[tuple[str, StatKey]] = []
-        for name, key_or_error in found.items():
-            if isinstance(key_or_error, SeedError):
-                entries[name] = ((0, 0), key_or_error)
-            elif name in previous and previous[name][0] == key_or_error:
-                entries[name] = previous[name]
-            else:
-                to_read.append((name, key_or_error))
-        results = read_many(self.seeds_dir, [name for name, _ in to_read], self._progress)
-        for (name, key), result in zip(to_read, results, strict=True):
-            entries[name] = (key, result)
+        plan = plan_scan(previous, found)
+        names = [name for name, _ in plan.to_read]
+        results = read_many(root, names, self._progress)
+        entries = settle_reads(plan, previous, [
+            (name, key, result) for (name, key), result in zip(plan.to_read, results,
+                                                               strict=True)])
         changed = entries != previous
-        first = self._snapshot is None  # a start from the cache names its invalid seeds too
-        if (changed or first) and self._log_invalid:
-            for name, (_, result) in entries.items():
-                if isinstance(result, SeedError) and (first or previous.get(name) != entries[name]):
-                    log.warning("invalid seed %s", result)
+        self._log_scan(previous, entries, plan.problems, changed)
         self._entries = entries
         self._unsaved = self._unsaved or changed  # deletions too: the cache must forget them
         return changed
+
+    def _log_scan(self, previous: Entries, entries: Entries, problems: list[SeedError],
+                  changed: bool) -> None:
+        """Name each newly invalid seed (every one at a start), and each new problem."""
+        first = self._snapshot is None  # a start from the cache names its invalid seeds too
+        if (changed or first) and self._log_invalid:
+            for name, (_, result) in entries.items():
+                if isinstance(result, SeedError) and not result.retry and (
+                        first or previous.get(name) != entries[name]):
+                    log.warning("invalid seed %s", result)
+        reasons = tuple(f"{problem.path}: {problem.reason}" for problem in problems)
+        for reason in sorted(set(reasons) - set(self.problems)):
+            log.error("the seeds folder cannot be seen as it is: %s; what was read there "
+                      "before is still served", reason)
+        self.problems = reasons
 
     def wants_saving(self) -> bool:
         """Whether the parse cache is configured and holds less than this process has read."""
@@ -226,29 +259,16 @@ class Corpus:
                 entries, snapshot = self._entries, self._snapshot
                 view = (self._site_key, self._site_entry, snapshot,
                         built_index(snapshot) if snapshot else None)
-            self._cache.save(((name, key, result) for name, (key, result) in entries.items()),
-                             view)
+            self._cache.save(cacheable(entries), view)
 
-    def _scan_site_data(self) -> bool:
+    def _scan_site_data(self, root: Path) -> bool:
         """Re-read `_data/` when any of its files changed."""
-        key = _site_data_key(self.seeds_dir / "_data")
+        key = site_data_key(root)
         if key == self._site_key:
             return False
         self._site_key = key
-        self._site_data = read_site_data(self.seeds_dir)
+        self._site_data = read_site_data(root)
         return True
-
-
-def _site_data_key(data_dir: Path) -> tuple:
-    """(name, size, mtime) of every file in the site data folders, to notice a change."""
-    key = []
-    for path in sorted(data_dir.glob("*/*")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        key.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return tuple(key)
 
 
 def _now() -> datetime:

@@ -38,6 +38,10 @@ def answer(document: Document, use_gzip: bool, max_age: int,
         ("Vary", "Accept-Encoding"),
         ("Access-Control-Allow-Origin", "*"),
     ]
+    if document.robots:
+        headers.append(("X-Robots-Tag", document.robots))
+    if document.links:
+        headers.append(("Link", document.links))
     conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
     if conditional and not is_resource_modified(environ, etag=etag,
                                                 last_modified=document.last_modified):

@@ -29,6 +29,7 @@ DRAIN_SECONDS = 0.25
 WRITE_SECONDS = 5.0  # how often the audience counts reach the store
 _ROUTES = {"/healthz": "health", "/metrics": "metrics", "/stats": "stats", "/stats.json": "stats",
            "/stats.csv": "stats"}
+_FORMATS = {"opml": "opml", "news": "json"}  # of the documents that are no feed and no page
 
 
 class Event(NamedTuple):
@@ -246,7 +247,7 @@ def _describe(event: Event) -> tuple[str, str, str]:
     key = event.document_key
     if isinstance(key, tuple) and key:
         feed = feed_of_document(key) if event.method in ("GET", "HEAD") else None
-        fmt = str(key[3]) if key[0] == "feed" else ("opml" if key[0] == "opml" else "html")
+        fmt = str(key[3]) if key[0] == "feed" else _FORMATS.get(key[0], "html")
         return str(key[0]), fmt, feed[0] if feed else ""
     route = _ROUTES.get(event.path, "static" if event.path.startswith("/static/") else "other")
     return route, "", ""

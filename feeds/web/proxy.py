@@ -9,9 +9,8 @@ characters that starts with '/'; anything else is ignored (and the request's own
 import re
 from collections.abc import Callable, Iterable
 
-from ..text import HOST
+from ..text import is_host, is_port
 
-_PORT = re.compile(r"[0-9]{1,5}")
 _PREFIX = re.compile(r"(?:/[A-Za-z0-9._~-]+)+/?")
 _SCHEMES = {"http", "https"}
 
@@ -46,13 +45,13 @@ class TrustedProxy:
         if scheme in _SCHEMES:
             environ["wsgi.url_scheme"] = scheme
         host = _last(environ, "HTTP_X_FORWARDED_HOST") or ""
-        if HOST.fullmatch(host):
+        if is_host(host):
             environ["HTTP_HOST"] = host
             environ["SERVER_NAME"], port = _split(host)
             if port:
                 environ["SERVER_PORT"] = port
         port = _last(environ, "HTTP_X_FORWARDED_PORT") or ""
-        if _PORT.fullmatch(port):
+        if is_port(port):
             name, _ = _split(environ.get("HTTP_HOST", ""))
             default = {"http": "80", "https": "443"}.get(environ["wsgi.url_scheme"])
             environ["HTTP_HOST"] = name if port == default else f"{name}:{port}"

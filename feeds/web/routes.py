@@ -27,7 +27,7 @@ from ..output.pages import (
 from ..output.render import FORMATS
 from ..output.urls import absolute, page_url
 from ..settings import Settings
-from ..text import HOST
+from ..text import is_host
 from ..view.query import Query
 from ..view.select import DigestSelection
 from ..view.snapshot import Section, Snapshot
@@ -49,8 +49,9 @@ T = TypeVar("T")
 def refuse_odd_host() -> None:
     """A Host header that is no host name gets a 400, whatever BASE_URL says."""
     host = request.headers.get("Host")
-    if host is not None and not HOST.fullmatch(host):
-        abort(400, "The Host header must be a host name, with an optional port.")
+    if host is not None and not is_host(host):
+        abort(400, "The Host header must be a host name, with an optional port from 1 to "
+                   "65535.")
 
 
 @bp.get("/")
@@ -128,13 +129,15 @@ def opml() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response:
     """Counts and the time of the last successful reload, never cached; a 503 naming the
-    error while reloads fail."""
+    error while reloads fail, or what the last scan could not see (degraded)."""
     corpus = _state().corpus
     snapshot = corpus.snapshot()
     failure = {"error": corpus.last_error} if corpus.last_error else {}
+    problems = {"problems": list(corpus.problems)} if corpus.problems else {}
     response = jsonify({
-        "status": "error" if failure else "ok",
+        "status": "error" if failure else "degraded" if problems else "ok",
         **failure,
+        **problems,
         "seeds": snapshot.seeds,
         "published": snapshot.published,
         "unpublished": snapshot.unpublished,
@@ -145,7 +148,7 @@ def healthz() -> Response:
         "last_reload": corpus.scanned_at.isoformat(timespec="seconds"),
     })
     response.cache_control.no_store = True
-    if failure:  # the feeds still serve the last good view; monitoring should know
+    if failure or problems:  # the feeds still serve the last good view; monitoring should know
         response.status_code = 503
     return response
 

@@ -7,6 +7,7 @@ from flask import current_app
 from ..output.documents import DocumentCache
 from ..settings import Settings
 from ..view.corpus import Corpus
+from .selfhub import SelfHub
 from .websub import HubNotifier
 
 
@@ -17,7 +18,7 @@ class FeedsState:
     settings: Settings
     corpus: Corpus
     documents: DocumentCache
-    hub: HubNotifier | None
+    hub: HubNotifier | SelfHub | None
 
 
 def current_state() -> FeedsState:

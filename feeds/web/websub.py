@@ -3,7 +3,6 @@
 import fcntl
 import logging
 import os
-import queue
 import tempfile
 import threading
 import time
@@ -15,6 +14,8 @@ from ..output.render import FORMATS
 from ..output.urls import feed_url
 
 log = logging.getLogger(__name__)
+MAX_PENDING = 10_000  # URLs waiting for the hub, at most
+MAX_URLS_A_PING = 500  # hub.url values in one request
 
 
 class HubNotifier:
@@ -25,7 +26,8 @@ class HubNotifier:
         self.base_url = base_url
         self.timeout = timeout
         self.delay = delay  # lets every other process see the change before the hub fetches
-        self._queue: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+        self._wake = threading.Condition()
+        self._pending: dict[str, None] = {}  # the URLs to announce, in order, once each
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._ballot: int | None = None
@@ -38,6 +40,9 @@ class HubNotifier:
         descriptor, path = tempfile.mkstemp(prefix="seed-feeds-websub-")
         os.unlink(path)
         self._ballot = descriptor
+
+    def start(self) -> None:
+        """Nothing to start: the sender starts with the first ping."""
 
     def _elected(self) -> bool:
         """Whether this process is the one that pings."""
@@ -53,31 +58,48 @@ class HubNotifier:
         return True
 
     def publish_sections(self, changed: list[tuple[str, str]]) -> None:
-        """Queue a ping for every format of each changed (kind, slug) feed."""
+        """Announce every format of each changed (kind, slug) feed."""
         self.publish([feed_url(self.base_url, kind, slug, fmt)
                       for kind, slug in changed for fmt in FORMATS])
 
     def publish(self, urls: list[str]) -> None:
-        """Queue a ping naming urls, when this process is the one that pings; returns at once."""
+        """Add urls to the pending set, when this process is the one that pings; returns at once.
+
+        Changes that come while a ping waits are merged into it: however many come, one set
+        of URLs waits, at most MAX_PENDING of them (beyond that a change is logged and
+        dropped), sent `delay` seconds after the first of them, MAX_URLS_A_PING to a request.
+        """
         if urls and self._elected():
             self._ensure_thread()
-            self._queue.put(urls)
+            with self._wake:
+                room = MAX_PENDING - len(self._pending)
+                fresh = [url for url in dict.fromkeys(urls) if url not in self._pending]
+                if len(fresh) > room:
+                    log.warning("WebSub: %d feeds already wait for the hub; %d more dropped",
+                                len(self._pending), len(fresh) - room)
+                self._pending.update(dict.fromkeys(fresh[:max(0, room)]))
+                self._wake.notify()
 
     def _ensure_thread(self) -> None:
         """Start the sender in this process (again after a fork)."""
         with self._lock:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
-                self._queue = queue.SimpleQueue()
+                self._wake = threading.Condition()
+                self._pending = {}
                 threading.Thread(target=self._send_forever, name="websub", daemon=True).start()
 
     def _send_forever(self) -> None:
-        """Send queued pings one by one; failures are logged, never raised."""
-        pings = self._queue
+        """Wait for a change, let `delay` pass (merging what comes meanwhile), send them all;
+        failures are logged, never raised."""
         while True:
-            urls = pings.get()
+            with self._wake:
+                self._wake.wait_for(lambda: bool(self._pending))
             time.sleep(self.delay)
-            self._send(urls)
+            with self._wake:
+                urls, self._pending = list(self._pending), {}
+            for start in range(0, len(urls), MAX_URLS_A_PING):
+                self._send(urls[start:start + MAX_URLS_A_PING])
 
     def _send(self, urls: list[str]) -> None:
         """POST one publish ping naming every url."""

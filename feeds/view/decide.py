@@ -1,0 +1,91 @@
+"""The reload's decisions, as plain functions over plain data: no files, no clock, no threads.
+
+The corpus does (walks, reads, builds, logs); these only decide: which seeds to read again,
+what to keep when the system would not let a folder or a file be read, and when to wake next.
+"""
+
+from dataclasses import dataclass, field
+
+from ..ingest.scan import Found, StatKey
+from ..model import Result, SeedError
+
+Entries = dict[str, tuple[StatKey | None, Result]]  # by seed name: the key it was read at
+
+
+@dataclass(slots=True)
+class ScanPlan:
+    """What a walk means, given what was read before it."""
+
+    kept: Entries = field(default_factory=dict)  # results still true, by name
+    to_read: list[tuple[str, StatKey]] = field(default_factory=list)
+    problems: list[SeedError] = field(default_factory=list)  # what could not be seen now
+
+
+def plan_scan(previous: Entries, found: Found) -> ScanPlan:
+    """Which seeds to read again after a walk, and what to keep as it was.
+
+    A seed whose stat key is unchanged keeps its result, unless that result was a failure
+    that may pass (it is read again). A folder or file the system would not let the walk see
+    keeps what was read under it before, and is a problem to report, never a deletion.
+    """
+    plan = ScanPlan()
+    for name, key in found.items():
+        if isinstance(key, SeedError):
+            _plan_unseen(plan, previous, name, key)
+        elif name in previous and previous[name][0] == key and not _passing(previous[name][1]):
+            plan.kept[name] = previous[name]
+        else:
+            plan.to_read.append((name, key))
+    return plan
+
+
+def _plan_unseen(plan: ScanPlan, previous: Entries, name: str, error: SeedError) -> None:
+    """A walk's error: a problem that may pass keeps what was known; others are invalid seeds."""
+    if not error.retry:
+        plan.kept[name] = (None, error)
+        return
+    plan.problems.append(error)
+    if name.endswith("/"):  # a folder: everything known under it
+        plan.kept.update((seed, entry) for seed, entry in previous.items()
+                         if seed.startswith(name))
+    elif name in previous and not _passing(previous[name][1]):
+        plan.kept[name] = previous[name]
+    else:
+        plan.kept[name] = (None, error)
+
+
+def settle_reads(plan: ScanPlan, previous: Entries, read: list[tuple[str, StatKey, Result]]
+                 ) -> Entries:
+    """The entries after reading: a read that failed in a way that may pass keeps the result
+    read before (and is a problem); every other result is taken."""
+    entries = dict(plan.kept)
+    for name, key, result in read:
+        earlier = previous.get(name)
+        if _passing(result) and earlier is not None and not _passing(earlier[1]):
+            plan.problems.append(result)  # type: ignore[arg-type]
+            entries[name] = earlier
+        else:
+            entries[name] = (key, result)
+    return entries
+
+
+def cacheable(entries: Entries) -> list[tuple[str, StatKey, Result]]:
+    """The entries a parse cache may keep: none whose failure may pass, none without a key."""
+    return [(name, key, result) for name, (key, result) in entries.items()
+            if key is not None and not _passing(result)]
+
+
+def seconds_to_wake(since_scan: float, reload_seconds: float, to_embargo: float | None,
+                    since_embargo_build: float) -> float:
+    """Seconds until the next scan, or the next embargo's end if sooner: embargoes that end
+    close together are published together, at most once a reload interval (each publication
+    rebuilds the view), so none waits longer than reload_seconds past its moment."""
+    wait = reload_seconds - since_scan
+    if to_embargo is not None:
+        wait = min(wait, max(to_embargo, reload_seconds - since_embargo_build))
+    return min(max(0.0, wait), 3600.0)
+
+
+def _passing(result: Result) -> bool:
+    """Whether a result is a failure that may pass by itself."""
+    return isinstance(result, SeedError) and result.retry

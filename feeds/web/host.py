@@ -1,0 +1,17 @@
+"""A request with no Host (HTTP/1.0 allows it) is answered for the server's own address."""
+
+from collections.abc import Callable, Iterable
+
+
+class EmptyHostAsAbsent:
+    """WSGI middleware: an empty Host header, as granian passes for a request that sent none,
+    is dropped, so that links name the address the server listens on (SERVER_NAME, PORT)
+    rather than an empty host (`http:///feed.rss`)."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("HTTP_HOST") == "":
+            del environ["HTTP_HOST"]
+        return self.app(environ, start_response)

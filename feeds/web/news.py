@@ -1,0 +1,84 @@
+"""Routes of the origin site's JSON news API, answered from the current published view.
+
+`/api/news/index.json`, `/api/news/page/N/index.json`, and the same under
+`/api/news/<topic-id>/`: the listings the everyday sites generated from the same seeds, with
+what the feeds have (the made-to-measure filters, conditional GET, gzip, the document cache,
+the fast path), through the helpers of routes.py.
+"""
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, request
+
+from ..model import ALL, MAX_SLUG, TOPICS
+from ..output.api import news_document, news_page
+from ..output.pages import made_to_measure
+from ..output.urls import absolute, news_path
+from ..view.select import ArticleSelection
+from ..view.snapshot import Section, Snapshot
+from .routes import _WHOLE, _base_url, _moved, _query, _send, _settings, _state
+
+bp = Blueprint("news", __name__)
+
+MAX_PAGE = 1_000_000
+
+
+@bp.get("/api/news/index.json")
+@bp.get("/api/news/page/<page>/index.json")
+def site_news(page: str = "1") -> Response:
+    """A page of all published articles."""
+    return _news(ALL, "", page)
+
+
+@bp.get("/api/news/<topic>/index.json")
+@bp.get("/api/news/<topic>/page/<page>/index.json")
+def topic_news(topic: str, page: str = "1") -> Response:
+    """A page of one topic's articles."""
+    return _news(TOPICS, topic, page)
+
+
+def _news(kind: str, slug: str, page_text: str) -> Response:
+    """A page of a listing, from the cache when nothing it shows has changed."""
+    snapshot = _state().corpus.snapshot()
+    number = _page_number(page_text)
+    section = _section(snapshot, kind, slug, number)
+    query = _query(snapshot)
+    if query.digest:
+        abort(400, "digest and top are not offered on the news API: it lists articles. "
+                   "The feeds offer them (/feed.json?digest=weekly).")
+    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    assert isinstance(made.selection, ArticleSelection)
+    size = _settings().api_page_size
+    start = (number - 1) * size
+    page = news_page(made.selection.entries(start, start + size), len(made.selection), number,
+                     size, _settings().language)
+    if number > page.pages:
+        abort(404, f"Page {number} is past the last page ({page.pages} at "
+                   f"{size} articles a page).")
+    key = ("news", kind, section.slug, number, tuple(query.pairs()))
+    document = _state().documents.get(key, page.signature, lambda: news_document(page))
+    return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
+
+
+def _page_number(text: str) -> int:
+    """The page number in the path, or a 400 that says what is accepted."""
+    if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= MAX_PAGE:
+        abort(400, f"The page in /api/news/page/N/index.json must be a whole number from 1 "
+                   f"to {MAX_PAGE}.")
+    return int(text)
+
+
+def _section(snapshot: Snapshot, kind: str, slug: str, page: int) -> Section:
+    """The site or the topic; a 301 to the topic's canonical id; else a 404 naming it."""
+    if kind == ALL:
+        return snapshot.site
+    found = snapshot.section(TOPICS, slug) if len(slug) <= MAX_SLUG else None
+    if found is not None:
+        return found
+    if len(slug) <= MAX_SLUG and snapshot.section(TOPICS, slug.lower()) is not None:
+        location = absolute(_base_url(), news_path(slug.lower(), page))
+        query = request.query_string.decode("ascii", "replace")
+        abort(_moved(f"{location}?{query}" if query else location))
+    shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
+    abort(404, f"There is no topic '{shown}'. Every topic is listed at /.")

@@ -1,0 +1,66 @@
+"""What readers and crawlers ask of every site: icons at the top, robots.txt, the sitemap."""
+
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..output.crawlers import SITEMAP_PATH, robots_txt, sitemap_xml
+from ..output.documents import Document
+from ..output.icons import ICON_FILES, icon_bytes
+from ..output.pages import BUILD_PATH
+from ..view.snapshot import newest_update
+from .answer import answer, wants_gzip
+from .state import current_state
+
+bp = Blueprint("site_files", __name__)
+
+ICON_MAX_AGE = 86_400  # a day: readers fetch icons seldom, and revalidate with the ETag
+# An icon is an image, never a page: nothing in an operator's SVG runs under this origin.
+_ICON_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                 "X-Content-Type-Options": "nosniff"}
+
+
+@bp.get(f"/<any({', '.join(repr(name) for name in ICON_FILES)}):name>")
+def icon(name: str) -> BaseResponse:
+    """One of the site's icons: the operator's from `_data/icons/`, else the built-in."""
+    body = icon_bytes(Path(current_state().settings.seeds_dir), name)
+    response = Response(body, mimetype=ICON_FILES[name].media_type, headers=_ICON_HEADERS)
+    response.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = ICON_MAX_AGE
+    return response.make_conditional(request)
+
+
+@bp.get("/robots.txt")
+def robots() -> BaseResponse:
+    """Crawlers kept out of query URLs and the form's target; the sitemap named."""
+    settings = current_state().settings
+    body = robots_txt(_base_url(), BUILD_PATH, settings.sitemap)
+    response = Response(body, mimetype="text/plain")
+    response.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = settings.max_age
+    return response.make_conditional(request)
+
+
+@bp.get(SITEMAP_PATH)
+def sitemap() -> Response:
+    """The sitemap of the standard pages, unless SITEMAP is off."""
+    state = current_state()
+    if not state.settings.sitemap:
+        abort(404, "This site publishes no sitemap.")
+    snapshot = state.corpus.snapshot()
+    base = _base_url()
+    document = state.documents.get(("sitemap", base), snapshot.loaded_at, lambda: Document.of(
+        sitemap_xml(snapshot, base), "application/xml; charset=utf-8",
+        newest_update(snapshot.site.articles)))
+    use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
+    status, headers, body = answer(document, use_gzip, state.settings.max_age, request.environ)
+    return Response(body, status, headers)
+
+
+def _base_url() -> str:
+    """BASE_URL when set, else the request's own root."""
+    return current_state().settings.base_url.rstrip("/") or request.root_url.rstrip("/")

@@ -1,0 +1,95 @@
+"""The reload's decisions, over plain data: no files, no threads, no clock."""
+
+import pytest
+from conftest import article_fields, seed_text
+
+from feeds.ingest.seed import parse_seed
+from feeds.model import Article, SeedError
+from feeds.view.decide import cacheable, plan_scan, seconds_to_wake, settle_reads
+
+KEY, OTHER = (10, 1, 1, 7), (12, 2, 2, 7)
+
+
+def article(path: str) -> Article:
+    fields = article_fields(1)
+
+
+    return parse_seed(seed_text(**fields), path)
+
+
+def passing(path: str) -> SeedError:
+    return SeedError(path, "cannot be read: Permission denied", retry=True)
+
+
+def test_an_unchanged_seed_is_kept_and_a_changed_one_read_again():
+    a, b = article("a.md"), article("b.md")
+    plan = plan_scan({"a.md": (KEY, a), "b.md": (KEY, b)}, {"a.md": KEY, "b.md": OTHER,
+                                                            "c.md": KEY})
+    assert plan.kept == {"a.md": (KEY, a)}
+    assert plan.to_read == [("b.md", OTHER), ("c.md", KEY)]
+    assert plan.problems == []
+
+
+def test_a_failure_that_may_pass_is_read_again_though_its_key_is_the_same():
+    plan = plan_scan({"a.md": (KEY, passing("a.md"))}, {"a.md": KEY})
+    assert plan.to_read == [("a.md", KEY)]
+
+
+def test_a_folder_that_cannot_be_listed_keeps_what_was_read_under_it():
+    a, b, top = article("sub/a.md"), article("sub/deeper/b.md"), article("top.md")
+    previous = {"sub/a.md": (KEY, a), "sub/deeper/b.md": (KEY, b), "top.md": (KEY, top),
+                "subway.md": (KEY, top)}
+    unlisted = SeedError("sub/", "is a folder that cannot be listed: Permission denied", True)
+    plan = plan_scan(previous, {"sub/": unlisted, "top.md": KEY})
+    assert plan.kept == {"sub/a.md": (KEY, a), "sub/deeper/b.md": (KEY, b),
+                         "top.md": (KEY, top)}
+    assert plan.problems == [unlisted]
+
+
+def test_a_file_the_walk_cannot_stat_keeps_its_last_good_result():
+    a = article("a.md")
+    error = passing("a.md")
+    plan = plan_scan({"a.md": (KEY, a)}, {"a.md": error})
+    assert plan.kept == {"a.md": (KEY, a)} and plan.problems == [error]
+    fresh = plan_scan({}, {"a.md": error})
+    assert fresh.kept == {"a.md": (None, error)}
+
+
+def test_a_failed_read_keeps_the_result_read_before_and_is_a_problem():
+    a = article("a.md")
+    previous = {"a.md": (KEY, a)}
+    plan = plan_scan(previous, {"a.md": OTHER})
+    entries = settle_reads(plan, previous, [("a.md", OTHER, passing("a.md"))])
+    assert entries == {"a.md": (KEY, a)}
+    assert plan.problems == [passing("a.md")]
+
+
+def test_a_lasting_error_is_taken_as_it_is():
+    lasting = SeedError("a.md", "has invalid YAML", retry=False)
+    previous = {"a.md": (KEY, article("a.md"))}
+    entries = settle_reads(plan_scan(previous, {"a.md": OTHER}), previous,
+                           [("a.md", OTHER, lasting)])
+    assert entries == {"a.md": (OTHER, lasting)}
+
+
+def test_the_cache_keeps_no_failure_that_may_pass_and_no_entry_without_a_key():
+    a = article("a.md")
+    lasting = SeedError("b.md", "is not a regular file")
+    entries = {"a.md": (KEY, a), "b.md": (None, lasting), "c.md": (KEY, passing("c.md"))}
+    assert cacheable(entries) == [("a.md", KEY, a)]
+
+
+def test_the_next_wake_is_the_next_scan_or_the_next_embargo_if_sooner():
+    assert seconds_to_wake(1, 5, None, 99) == 4
+    assert seconds_to_wake(1, 5, 2.5, 99) == 2.5
+    assert seconds_to_wake(1, 5, 10, 99) == 4
+    assert seconds_to_wake(9, 5, None, 99) == 0
+
+
+def test_embargoes_close_together_wait_for_one_reload_interval_after_the_last():
+    # An embargo ended 0.3 s ago was published then; the next, due in 0.1 s, waits until a
+    # reload interval has passed since: one rebuild for all that end meanwhile.
+    assert seconds_to_wake(0.3, 5, 0.1, 0.3) == pytest.approx(4.7)
+    assert seconds_to_wake(2, 5, 0.1, 0.3) == pytest.approx(3)  # the scan comes first
+    assert seconds_to_wake(0.3, 5, 0.1, 9) == pytest.approx(0.1)  # none published lately
+    assert seconds_to_wake(0, 7200, 3600 * 24, 99) == 3600  # never asleep for over an hour
