@@ -127,3 +127,35 @@ def test_a_state_dir_others_may_write_is_not_used_and_breaks_nothing(state_dir):
     assert page.status_code == 200 and "Counting is off" in page.text
     assert client.get("/stats.json").get_json()["counts"] == []
     assert not (state_dir / "audience.sqlite3").exists()
+
+
+def test_the_json_access_log_has_a_line_a_request_that_audience_log_counts_alike(
+        state_dir, tmp_path):
+    import json
+    import logging
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logging.getLogger("feeds.access").addHandler(handler)
+    try:
+        client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1", ACCESS_LOG=True)
+        for address in ("192.0.2.1", "192.0.2.2"):
+            client.get("/feed.atom?utm_source=x", headers={"User-Agent": NEWSBOAT},
+                       environ_base={"REMOTE_ADDR": address})
+        client.get("/topics/nothing.rss")
+        served = wait_for_readers(client, 2)["feeds"]
+    finally:
+        logging.getLogger("feeds.access").removeHandler(handler)
+    entries = [json.loads(line) for line in lines]
+    assert [(e["uri"], e["status"], e["route"], e["feed"]) for e in entries[:3]] == [
+        ("/feed.atom?utm_source=x", 200, "feed", "/feed"), ("/feed.atom?utm_source=x", 200,
+                                                           "feed", "/feed"),
+        ("/topics/nothing.rss", 404, "other", "")]
+    log = tmp_path / "app.json"
+    log.write_text("".join(line + "\n" for line in lines))
+    other = create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "RELOAD_SECONDS": 0,
+                        "STATE_DIR": str(tmp_path / "other"), "STATS_TOKEN": TOKEN,
+                        "STATS_ALLOW": "127.0.0.1"})
+    assert other.test_cli_runner().invoke(args=["audience-log", str(log)]).exit_code == 0
+    assert other.test_client().get("/stats.json").get_json()["feeds"] == served

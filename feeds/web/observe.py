@@ -71,12 +71,13 @@ class Recorder:
         self._running = False  # this process's thread; a forked child has none
         self._lock = threading.Lock()
         os.register_at_fork(after_in_child=self._forked)
-        if settings.access_log and not access_log.handlers:
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            access_log.addHandler(handler)
+        if settings.access_log:
             access_log.setLevel(logging.INFO)
-            access_log.propagate = False
+            if not access_log.handlers:  # one line a request on stderr, nothing around it
+                handler = logging.StreamHandler()
+                handler.setFormatter(logging.Formatter("%(message)s"))
+                access_log.addHandler(handler)
+                access_log.propagate = False
 
     def record(self, event: tuple) -> None:
         """Queue an Event's fields for the thread (started in this process at its first
