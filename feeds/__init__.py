@@ -15,10 +15,11 @@ from .output.documents import DocumentCache
 from .settings import Settings
 from .trust import UnsafeFile, private_folder
 from .view.corpus import Corpus
-from .web import aliases, errors, news, routes, site_files
+from .web import aliases, errors, news, routes, site_files, stats
 from .web import hub as hubdoor
 from .web.fastpath import FastPath
 from .web.host import EmptyHostAsAbsent
+from .web.observe import Observer, Recorder
 from .web.proxy import TrustedProxy
 from .web.selfhub import SelfHub
 from .web.state import FeedsState
@@ -54,17 +55,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = FastPath(  # type: ignore[method-assign]
             app.wsgi_app, state.corpus, state.documents, settings.max_age,
             keyed_by_host=not settings.base_url)
+    if _observed(settings):  # outside the fast path, inside the proxy's client address
+        recorder = app.extensions["feeds.recorder"] = Recorder(state)
+        app.wsgi_app = Observer(app.wsgi_app, recorder)  # type: ignore[method-assign]
     if settings.trust_proxy:
         app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(routes.bp)
     app.register_blueprint(news.bp)
     app.register_blueprint(site_files.bp)
+    app.register_blueprint(stats.bp)
     aliases.init_app(app, settings)
     errors.init_app(app)
     cli.init_app(app)
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _observed(settings: Settings) -> bool:
+    """Whether requests are observed: for the counts, /metrics or the JSON access log."""
+    return bool((settings.state_dir and settings.audience_days) or settings.stats_token
+                or settings.access_log)
 
 
 class _InOrderJSON(DefaultJSONProvider):

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .audience_log import audience_log_command
 from .heap import collector_paused
 from .output.export import ExportError, base_url_for_export, export, site_files
 from .serve import serve_command
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(check_command)
     app.cli.add_command(export_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(audience_log_command)
 
 
 @click.command("check")

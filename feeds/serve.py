@@ -22,6 +22,7 @@ from granian.http import HTTP1Settings
 
 from .ingest.forking import forbid_forking
 from .view.corpus import Corpus
+from .web.metrics_folder import metrics_folder
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backl
         respawn_failed_workers=True, respawn_interval=0.5, workers_kill_timeout=KILL_TIMEOUT,
         workers_max_rss=max_rss or None, rss_sample_interval=RSS_SAMPLE_SECONDS,
         log_access=access_log, **address)
-    server.serve(target_loader=_worker_app(app), wrap_loader=False)
+    with metrics_folder():  # before the workers fork: they share their metric values there
+        server.serve(target_loader=_worker_app(app), wrap_loader=False)
 
 
 def _parse_bind(bind: str) -> dict:

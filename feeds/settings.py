@@ -1,6 +1,7 @@
 """The settings as data: name, default, type and help; the factory reads the first three, and a
 test checks the README's configuration table against the help."""
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,14 @@ def _aliases(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((old, new) for old, new in pairs)
 
 
+def _networks(value: Any) -> str:
+    """A comma list of IP addresses or networks, checked."""
+    text = _text(value)
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        ipaddress.ip_network(part, strict=False)
+    return text
+
+
 SETTINGS = (
     Setting("SEEDS_DIR", str(PROJECT_SEEDS), _text, "Folder of seed files, read recursively."),
     Setting("SITE_TITLE", "Seed Feeds", _text, "Title of the site and of every feed."),
@@ -109,6 +118,15 @@ SETTINGS = (
     Setting("DOCUMENT_CACHE_MB", 64, _whole,
             "MiB of rendered documents each worker keeps (least recently used out): their "
             "bodies, gzip and what their keys hold."),
+    Setting("AUDIENCE_DAYS", 400, _whole, "Days of subscriber counts kept in `STATE_DIR`; "
+            "0: no counting."),
+    Setting("STATS_TOKEN", "", _text, "Bearer token that opens `/stats` and `/metrics`; "
+            "empty: both are off (404)."),
+    Setting("STATS_ALLOW", "", _networks, "Comma list of addresses or networks "
+            "(`127.0.0.1, 10.0.0.0/8`) that may open `/stats` and `/metrics` without the "
+            "token (once `STATS_TOKEN` is set)."),
+    Setting("ACCESS_LOG", False, _flag, "Log one JSON line a request (logger `feeds.access`, "
+            "on stderr), in the fields of `deploy/nginx.conf`'s JSON log."),
 )
 
 
@@ -140,6 +158,10 @@ class Settings:
     sitemap: bool
     feed_aliases: tuple[tuple[str, str], ...]
     document_cache_mb: int
+    audience_days: int
+    stats_token: str
+    stats_allow: str
+    access_log: bool
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> "Settings":

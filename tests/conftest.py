@@ -158,3 +158,32 @@ def public_tmp():
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    """A STATE_DIR for a test; the day salts the servers made for it are removed after."""
+    from feeds.web.salt import SHARED_MEMORY, Salts
+
+    folder = tmp_path / "state"
+    yield folder
+    for salt in SHARED_MEMORY.glob(f"{Salts(folder).prefix}*"):
+        salt.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_salt_left_behind():
+    """Every app with a STATE_DIR counts its audience, with day salts in shared memory: the
+    ones this session's servers made are removed at its end."""
+    import time
+
+    from feeds.web.salt import SHARED_MEMORY
+
+    started = time.time() - 1
+    yield
+    for salt in SHARED_MEMORY.glob(f"seed-feeds-{os.geteuid()}-*"):
+        try:
+            if salt.stat().st_mtime >= started:
+                salt.unlink()
+        except OSError:
+            pass

@@ -104,12 +104,18 @@ http {{
 """
 
 
-def deploy_conf(port: int, upstreams: list[str], cache_dir: Path) -> str:
-    """The repository's deploy/nginx.conf, listening on port, proxying to upstreams."""
+def deploy_conf(port: int, upstreams: list[str], cache_dir: Path,
+                access_log: Path | None = None) -> str:
+    """The repository's deploy/nginx.conf, listening on port, proxying to upstreams, writing
+    its JSON access log to access_log (none when not given)."""
     conf = (REPO / "deploy" / "nginx.conf").read_text()
     for default, upstream in zip(["127.0.0.1:8001", "127.0.0.1:8002"], upstreams, strict=True):
         conf = conf.replace(default, upstream.removeprefix("http://"))
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    log = "/var/log/nginx/seed-feeds.json"
+    assert log in conf
+    conf = conf.replace(f"access_log {log} seed_feeds_json;", "access_log off;") \
+        if access_log is None else conf.replace(log, str(access_log))
     return conf.replace("/var/cache/nginx/seed-feeds", str(cache_dir))
 
 

@@ -97,6 +97,10 @@ class DocumentCache:
             self._slots.move_to_end(key)
             return slot.document
 
+    def usage(self) -> tuple[int, int]:
+        """(bytes held, documents held), for the metrics."""
+        return self._bytes, len(self._slots)
+
     def _store(self, key: Hashable, slot: _Slot) -> None:
         """Keep slot under key, evicting the least recently used past the budget."""
         old = self._slots.pop(key, None)

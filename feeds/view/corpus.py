@@ -62,6 +62,8 @@ class Corpus:
         self._unsaved = False
         self._watcher = Watcher(self) if reload_seconds else None
         self._progress = progress
+        self.reloads = self.reload_failures = 0  # for the metrics
+        self.last_reload_seconds = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> "Corpus":
@@ -111,6 +113,7 @@ class Corpus:
         that workers forked from this process share it rather than each building its own.
         """
         first = self._snapshot is None
+        started = time.perf_counter()
         with self._heap_policy(first):
             try:
                 self._refresh(scan or first)
@@ -118,6 +121,7 @@ class Corpus:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first and self.reload_seconds:
                 self.prepare()
+        self.last_reload_seconds, self.reloads = time.perf_counter() - started, self.reloads + 1
 
     def failed(self, reason: str, error: BaseException | None = None) -> None:
         """Note that a reload failed: logged once per reason (with the traceback of an
@@ -126,6 +130,7 @@ class Corpus:
             log.error("reloading the seeds failed (%s); the last good view is still served",
                       reason, exc_info=error)
         self.last_error = reason
+        self.reload_failures += 1
         if self._snapshot is None:
             self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
 
