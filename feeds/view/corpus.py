@@ -181,11 +181,10 @@ class Corpus:
             keep_index(snapshot, index)
         return snapshot
 
-    def catch_up(self, older_than: float | None = None) -> None:
-        """Refresh now if the last scan is older than older_than seconds (reload_seconds)."""
+    def catch_up(self) -> None:
+        """Refresh now if the last scan is older than reload_seconds."""
         with self._lock:
-            limit = self.reload_seconds if older_than is None else older_than
-            if time.monotonic() - self._scanned_monotonic >= limit:
+            if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
                 self._refresh_holding_lock()
 
     def prepare(self) -> None:

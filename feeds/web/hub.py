@@ -86,15 +86,21 @@ def _take(mode: str, callback: str, topic: str, host: str, secret: str,
 
 
 def _canonical(topic: str, state: FeedsState) -> str:
-    """The canonical URL of topic; NotATopic says why it is none, even after a scan (another
-    worker may have shown a feed that this one's view, a scan behind, does not have yet: at
-    most one scan a second for such requests, as for publish pings)."""
+    """The canonical URL of topic; NotATopic says why it is none, even after a scan: another
+    worker may have shown a feed that this one's view, a scan behind, does not have yet (at
+    most one such scan a second in a worker, however many ask, as for publish pings)."""
     base = state.settings.base_url.rstrip("/")
     try:
         return read_topic(topic, state.corpus.snapshot(), state.settings).url(base)
     except NotATopic:
-        state.corpus.catch_up(older_than=1)
+        if time.monotonic() - _last_scan[0] < 1:
+            raise
+        _last_scan[0] = time.monotonic()
+        state.corpus.refresh()
         return read_topic(topic, state.corpus.snapshot(), state.settings).url(base)
+
+
+_last_scan = [float("-inf")]  # when a request for an unknown topic last made this worker scan
 
 
 def _publish() -> Response:
