@@ -344,3 +344,18 @@ def test_a_delivery_that_keeps_failing_is_dropped_and_logged(tmp_path, subscribe
         assert callback.failed_posts == tries == 2
     with sqlite3.connect(state / "websub.sqlite3") as database:
         assert database.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
+
+
+def test_a_feed_new_to_this_worker_is_subscribed_to_not_denied(tmp_path, subscriber):
+    seeds, state = tmp_path / "seeds", tmp_path / "state"
+    seeds.mkdir()
+    (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
+    callback = subscriber()
+    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600")) as base:
+        add(seeds, "Brand New")  # another worker may show it already; this one has not scanned
+        status, _ = hub_request(f"{base}/websub", hub_mode="subscribe",
+                                hub_callback=callback.url(),
+                                hub_topic=f"{BASE_URL}/topics/brand-new.atom")
+        assert status == 202
+        wait_until(lambda: callback.verifications(), what="the verification")
+        assert callback.verifications("denied") == []
