@@ -43,8 +43,8 @@ def parse_line(line: str) -> Request | None:
         return None
     try:
         return _json_line(line) if line.startswith("{") else _combined_line(line)
-    except (ValueError, KeyError, TypeError):
-        return None
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        return None  # a status of Infinity, a date out of range, JSON nested too deep
 
 
 def _combined_line(line: str) -> Request | None:
