@@ -142,6 +142,21 @@ def test_subscriptions_in_all_are_capped(hub_client):
         subscriber.close()
 
 
+@pytest.mark.parametrize("mode, topic", [("subscribe", "http://elsewhere.invalid/feed"),
+                                         ("unsubscribe", f"{BASE_URL}/topics/alpha.atom")])
+def test_requests_that_make_no_subscription_are_capped_too(hub_client, callback_server, mode,
+                                                          topic):
+    # a denial to send, or an unsubscription of nothing, is a row kept and a call made each:
+    # a callback that answers slowly keeps them waiting while more come
+    client = hub_client(HUB_MAX_PER_HOST=2, HUB_ALLOW_PRIVATE=True)
+    answers = [client.post("/websub", data={
+        "hub.mode": mode, "hub.callback": f"{callback_server}/silent/{n}", "hub.topic": topic})
+        for n in range(6)]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(429) >= 3, statuses
+    assert b"subscriptions and requests" in answers[-1].data
+
+
 def test_a_large_request_is_a_413(hub_client):
     answer = subscribe(hub_client(), "http://callbacks.invalid/", padding="x" * 10_000)
     assert answer.status_code == 413
