@@ -51,7 +51,11 @@ def callback_server():
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1",
                                      "169.254.169.254", "::1", "fe80::1", "fc00::1",
-                                     "::ffff:127.0.0.1", "100.64.0.1"])
+                                     "::ffff:127.0.0.1", "100.64.0.1",
+                                     # IPv4 inside IPv6: NAT64, 6to4, IPv4-compatible
+                                     "64:ff9b::7f00:1", "64:ff9b::10.0.0.1",
+                                     "2002:a9fe:a9fe::1", "2002:7f00:1::", "::127.0.0.1",
+                                     "::10.1.2.3"])
 def test_private_addresses_are_refused(address):
     with pytest.raises(CallbackRefused):
         check_address(address, allow_private=False)
@@ -63,6 +67,11 @@ def test_multicast_and_unspecified_addresses_are_refused_even_when_private_ones_
         address):
     with pytest.raises(CallbackRefused):
         check_address(address, allow_private=True)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::8.8.8.8", "2002:808:808::1", "2606:4700::1"])
+def test_public_addresses_are_called_even_inside_ipv6(address):
+    check_address(address, allow_private=False)
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_before_any_byte_is_sent(callback_server):
