@@ -162,6 +162,8 @@ def test_hostile_log_lines_are_skipped_and_the_rest_counted(app, tmp_path):
         '{"time":"0001-01-01T00:00:00+23:59","remote_addr":"1","method":"GET",'
         '"uri":"/feed.rss","status":200,"user_agent":"Newsboat/2.36"}',  # before year 1 in UTC
         '1 - - [01/Jan/0001:00:00:00 +2359] "GET /feed.rss HTTP/1.1" 200 1 "-" "Newsboat/2.36"',
+        '2 - - [' + TODAY.strftime("%d/%b/%Y:%H:%M:%S +0000") +
+        '] "GET //[/feed.rss HTTP/1.1" 200 1 "-" "Newsboat/2.36"',  # urlsplit: a ValueError
     ]
     log = tmp_path / "access.log"
     log.write_text("".join(line + "\n" for line in hostile) + "".join(good))

@@ -1,8 +1,11 @@
 """Hostile requests to the production server (`flask --app wsgi serve`): each is a 4xx that
 says what is accepted, never a 500."""
 
+import urllib.parse
+import urllib.request
+
 import pytest
-from conftest import SITE
+from conftest import BASE_URL, SITE
 from servers import fetch, serve
 
 from feeds import create_app
@@ -16,7 +19,7 @@ def server(tmp_path_factory):
     state = tmp_path_factory.mktemp("state")
     state.chmod(0o700)
     env = {"FEEDS_SEEDS_DIR": str(SITE), "FEEDS_STATE_DIR": str(state),
-           "FEEDS_STATS_TOKEN": TOKEN}
+           "FEEDS_STATS_TOKEN": TOKEN, "FEEDS_WEBSUB_HUB": "self", "FEEDS_BASE_URL": BASE_URL}
     with serve(env) as base:
         yield base
 
@@ -41,3 +44,26 @@ def test_a_queued_request_holds_at_most_max_text_of_each_header(state_dir):
     assert len(recorder._pending) == 2
     for event in recorder._pending:
         assert all(len(field) <= MAX_TEXT for field in event if isinstance(field, str))
+
+
+def post(url: str, form: list[tuple[str, str]]) -> tuple[int, bytes]:
+    """POST form to url: (status, body), with no exception for 4xx and 5xx."""
+    request = urllib.request.Request(url, urllib.parse.urlencode(form).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+@pytest.mark.parametrize("form, status", [
+    ([("hub.mode", "subscribe"), ("hub.topic", "http://[::1/feed.rss"),
+      ("hub.callback", "http://callbacks.invalid/a")], 202),  # denied at the callback
+    ([("hub.mode", "unsubscribe"), ("hub.topic", f"{BASE_URL[:8]}[{BASE_URL[8:]}/feed.rss"),
+      ("hub.callback", "http://callbacks.invalid/b")], 202),
+    ([("hub.mode", "publish"), ("hub.url", "http://[::1/feed.rss")], 400),
+])
+def test_a_topic_or_url_with_an_unclosed_bracket_is_no_500(server, form, status):
+    answer, body = post(f"{server}/websub", form)
+    assert answer == status, body

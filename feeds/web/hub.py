@@ -114,11 +114,19 @@ def _publish() -> Response:
     if not urls or len(urls) > MAX_PUBLISHED:
         abort(400, f"A publish ping names 1 to {MAX_PUBLISHED} feeds in hub.url.")
     base = urlsplit(state.settings.base_url)
-    if not any(urlsplit(url)[:2] == base[:2] for url in urls):
+    if not any(_site_of(url) == base[:2] for url in urls):
         abort(400, f"A publish ping names feeds of {state.settings.base_url}.")
     hub.store.ping()
     hub.wake()
     return _plain(204, "")
+
+
+def _site_of(url: str) -> tuple[str, str]:
+    """(scheme, host) of url; empty for one that does not parse (http://[::1/feed.rss)."""
+    try:
+        return urlsplit(url)[:2]
+    except ValueError:
+        return "", ""
 
 
 def _one(name: str) -> str:
