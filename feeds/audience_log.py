@@ -10,7 +10,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from .web.accesslog import polls
+from .web.accesslog import MAX_LINE, polls
 from .web.audience import Audience
 from .web.state import current_state
 
@@ -48,6 +48,17 @@ def audience_log_command(logs: tuple[Path, ...], again: bool) -> None:
     click.echo(f"{counted:,} feed polls counted from {len(logs)} log(s){dropped}")
 
 
+_LONGEST = 4 * MAX_LINE + 2  # bytes of a line worth decoding (MAX_LINE characters of UTF-8)
+
+
+def _passed_over(file: IO[bytes]) -> bool:
+    """Read up to the end of an overlong line; whether its end came (else the file's did)."""
+    while chunk := file.readline(_LONGEST):
+        if chunk.endswith(b"\n"):
+            return True
+    return False
+
+
 class _opened:
     """A log's new lines (from the remembered position), and the position kept after."""
 
@@ -71,10 +82,14 @@ class _opened:
         return self._whole_lines(self.file)
 
     def _whole_lines(self, file: IO[bytes]) -> Iterator[str]:
-        """Complete lines only: one still being written is read next time."""
-        while line := file.readline():
+        """Complete lines only: one still being written is read next time. A line longer than
+        any request's (a file that is no log) is passed over, never held whole."""
+        while line := file.readline(_LONGEST):
             if not line.endswith(b"\n"):
-                break
+                if len(line) < _LONGEST or not _passed_over(file):
+                    break
+                self.position = file.tell()
+                continue
             self.position = file.tell()
             yield line.decode("utf-8", "replace")
 

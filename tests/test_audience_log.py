@@ -4,6 +4,7 @@ several days, in nginx's combined format and in the JSON lines of deploy/nginx.c
 
 import json
 import sqlite3
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -184,3 +185,20 @@ def test_polls_dated_in_the_future_are_not_counted_nor_kept(app, tmp_path, state
     connection = sqlite3.connect(state_dir / "audience.sqlite3")
     assert connection.execute("SELECT COUNT(*) FROM clients").fetchone() == (0,)
     assert not list(SHARED_MEMORY.glob(f"{Salts(state_dir).prefix}*"))  # no salt of a future day
+
+
+def test_a_file_with_no_line_end_is_read_in_bounded_memory(app, tmp_path):
+    log = tmp_path / "access.log"
+    with log.open("wb") as file:
+        file.write(b"x" * 30_000_000 + b"\n")  # not a log: a line far past any request's
+        file.write("".join(log_lines("combined", days=1)).encode())
+        file.write(b"y" * 30_000_000)  # and no line end at all
+    tracemalloc.start()
+    try:
+        result = app.test_cli_runner().invoke(args=["audience-log", str(log)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert peak < 10_000_000
+    assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)
