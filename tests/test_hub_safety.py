@@ -166,6 +166,26 @@ def test_requests_that_make_no_subscription_are_capped_too(hub_client, callback_
     assert b"subscriptions and requests" in answers[-1].data
 
 
+def test_the_many_requests_of_a_slow_host_do_not_hold_up_another_hosts(hub_client):
+    slow = ThreadingHTTPServer(("127.0.0.2", 0), Callback)  # another loopback address: a host
+    slow.daemon_threads = True
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    client = hub_client(HUB_MAX_PER_HOST=200, HUB_ALLOW_PRIVATE=True)
+    store = client.application.extensions["feeds"].hub.store
+    subscriber = Subscriber()
+    try:
+        for n in range(70):  # each call takes 3 s, two at a time for one host
+            assert subscribe(client, f"http://127.0.0.2:{slow.server_port}/silent/{n}") \
+                .status_code == 202
+        assert subscribe(client, subscriber.url()).status_code == 202
+        wait_until(lambda: store.subscribed(subscriber.url(), f"{BASE_URL}/topics/alpha.atom",
+                                            time.time()), seconds=10)
+    finally:
+        subscriber.close()
+        slow.shutdown()
+        slow.server_close()
+
+
 def test_a_large_request_is_a_413(hub_client):
     answer = subscribe(hub_client(), "http://callbacks.invalid/", padding="x" * 10_000)
     assert answer.status_code == 413
