@@ -1,8 +1,15 @@
 """Hostile requests to the production server (`flask --app wsgi serve`): each is a 4xx that
 says what is accepted, never a 500."""
 
+import json
+import os
+import pwd
+import shutil
+import tempfile
+import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import BASE_URL, SITE
@@ -10,7 +17,9 @@ from servers import fetch, serve
 
 from feeds import create_app
 from feeds.web.observe import MAX_TEXT
+from feeds.web.salt import SHARED_MEMORY, Salts
 
+pytestmark = pytest.mark.server
 TOKEN = "a-long-random-token"
 
 
@@ -67,3 +76,34 @@ def post(url: str, form: list[tuple[str, str]]) -> tuple[int, bytes]:
 def test_a_topic_or_url_with_an_unclosed_bracket_is_no_500(server, form, status):
     answer, body = post(f"{server}/websub", form)
     assert answer == status, body
+
+
+def test_a_file_another_user_planted_beside_the_salts_stops_no_counting():
+    # /dev/shm is everyone's: a local user may plant a file named like an old day's salt
+    nobody = pwd.getpwnam("nobody").pw_uid
+    folder = Path(tempfile.mkdtemp(prefix="seed-feeds-nobody-"))  # pytest's are 0700
+    folder.chmod(0o755)
+    state = folder / "state"
+    state.mkdir(mode=0o700)
+    shutil.chown(state, "nobody")
+    prefix = Salts(state).prefix.replace(f"-{os.geteuid()}-", f"-{nobody}-", 1)
+    planted = SHARED_MEMORY / f"{prefix}2000-01-01"
+    planted.write_bytes(b"x" * 32)  # root's: nobody may not remove it
+    env = {"FEEDS_SEEDS_DIR": str(SITE), "FEEDS_STATE_DIR": str(state),
+           "FEEDS_STATS_TOKEN": TOKEN}
+    try:
+        with serve(env, user="nobody") as base:
+            assert fetch(f"{base}/feed.rss", {"User-Agent": "Newsboat/2.36"})[0] == 200
+            deadline = time.monotonic() + 20
+            while True:
+                _, _, body = fetch(f"{base}/stats.json", {"Authorization": f"Bearer {TOKEN}"})
+                readers = json.loads(body)["days"][-1]["subscribers"]
+                if readers or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert readers == 1
+    finally:
+        planted.unlink()
+        for salt in SHARED_MEMORY.glob(f"{prefix}*"):
+            salt.unlink(missing_ok=True)
+        shutil.rmtree(folder)
