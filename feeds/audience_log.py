@@ -2,6 +2,7 @@
 nginx or a CDN answers most of them), into the same counts as the server's own."""
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,12 +71,18 @@ class _opened:
     def __enter__(self) -> Iterator[str]:
         if str(self.path) == "-":
             return iter(sys.stdin)
-        try:
-            self.file = open(self.path, "rb")  # noqa: SIM115
-        except FileNotFoundError:  # a rotated log not made yet
-            click.echo(f"{self.path}: not found, skipped", err=True)
+        try:  # without blocking on a FIFO; a folder or an unreadable file skipped, not fatal
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as error:  # a rotated log not made yet, or one this user may not read
+            why = "not found" if isinstance(error, FileNotFoundError) else error.strerror
+            click.echo(f"{self.path}: {why}, skipped", err=True)
             return iter(())
-        status = os.fstat(self.file.fileno())
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            os.close(descriptor)
+            click.echo(f"{self.path}: not a regular file, skipped", err=True)
+            return iter(())
+        self.file = os.fdopen(descriptor, "rb")
         known = 0 if self.again else self.store.position(status.st_dev, status.st_ino)
         if known <= status.st_size:  # else the file was truncated: read it all
             self.file.seek(known)

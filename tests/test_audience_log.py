@@ -3,6 +3,7 @@ the day), individual readers (distinct, salted), crawlers, browsers and one-off 
 several days, in nginx's combined format and in the JSON lines of deploy/nginx.conf."""
 
 import json
+import os
 import sqlite3
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -201,4 +202,18 @@ def test_a_file_with_no_line_end_is_read_in_bounded_memory(app, tmp_path):
         tracemalloc.stop()
     assert result.exit_code == 0, result.output
     assert peak < 10_000_000
+    assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)
+
+
+def test_a_folder_or_a_fifo_among_the_logs_is_skipped_without_waiting(app, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text("".join(log_lines("combined", days=1)))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: opening it to read would wait for ever
+    folder = tmp_path / "old"
+    folder.mkdir()
+    result = app.test_cli_runner().invoke(args=["audience-log", str(folder), str(fifo), str(log)])
+    assert result.exit_code == 0, result.output
+    assert f"{folder}: not a regular file, skipped" in result.output
+    assert f"{fifo}: not a regular file, skipped" in result.output
     assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)
