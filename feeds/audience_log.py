@@ -2,6 +2,7 @@
 nginx or a CDN answers most of them), into the same counts as the server's own."""
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from .web.accesslog import polls
+from .web.accesslog import MAX_LINE, polls
 from .web.audience import Audience
 from .web.state import current_state
 
@@ -48,6 +49,17 @@ def audience_log_command(logs: tuple[Path, ...], again: bool) -> None:
     click.echo(f"{counted:,} feed polls counted from {len(logs)} log(s){dropped}")
 
 
+_LONGEST = 4 * MAX_LINE + 2  # bytes of a line worth decoding (MAX_LINE characters of UTF-8)
+
+
+def _passed_over(file: IO[bytes]) -> bool:
+    """Read up to the end of an overlong line; whether its end came (else the file's did)."""
+    while chunk := file.readline(_LONGEST):
+        if chunk.endswith(b"\n"):
+            return True
+    return False
+
+
 class _opened:
     """A log's new lines (from the remembered position), and the position kept after."""
 
@@ -59,22 +71,32 @@ class _opened:
     def __enter__(self) -> Iterator[str]:
         if str(self.path) == "-":
             return iter(sys.stdin)
-        try:
-            self.file = open(self.path, "rb")  # noqa: SIM115
-        except FileNotFoundError:  # a rotated log not made yet
-            click.echo(f"{self.path}: not found, skipped", err=True)
+        try:  # without blocking on a FIFO; a folder or an unreadable file skipped, not fatal
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as error:  # a rotated log not made yet, or one this user may not read
+            why = "not found" if isinstance(error, FileNotFoundError) else error.strerror
+            click.echo(f"{self.path}: {why}, skipped", err=True)
             return iter(())
-        status = os.fstat(self.file.fileno())
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            os.close(descriptor)
+            click.echo(f"{self.path}: not a regular file, skipped", err=True)
+            return iter(())
+        self.file = os.fdopen(descriptor, "rb")
         known = 0 if self.again else self.store.position(status.st_dev, status.st_ino)
         if known <= status.st_size:  # else the file was truncated: read it all
             self.file.seek(known)
         return self._whole_lines(self.file)
 
     def _whole_lines(self, file: IO[bytes]) -> Iterator[str]:
-        """Complete lines only: one still being written is read next time."""
-        while line := file.readline():
+        """Complete lines only: one still being written is read next time. A line longer than
+        any request's (a file that is no log) is passed over, never held whole."""
+        while line := file.readline(_LONGEST):
             if not line.endswith(b"\n"):
-                break
+                if len(line) < _LONGEST or not _passed_over(file):
+                    break
+                self.position = file.tell()
+                continue
             self.position = file.tell()
             yield line.decode("utf-8", "replace")
 

@@ -3,12 +3,16 @@ the day), individual readers (distinct, salted), crawlers, browsers and one-off 
 several days, in nginx's combined format and in the JSON lines of deploy/nginx.conf."""
 
 import json
+import os
+import sqlite3
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import SITE
 
 from feeds import create_app
+from feeds.web.salt import SHARED_MEMORY, Salts
 
 FEEDLY = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; {} subscribers; like FeedFetcher-Google)"
 INOREADER = ("Mozilla/5.0 (compatible; Inoreader/1.0; +https://www.inoreader.com/feed-fetcher; "
@@ -148,3 +152,68 @@ def test_the_command_needs_a_state_dir():
     app = create_app({"TESTING": True, "SEEDS_DIR": str(SITE), "RELOAD_SECONDS": 0})
     result = app.test_cli_runner().invoke(args=["audience-log", "-"], input="")
     assert result.exit_code == 2 and "FEEDS_STATE_DIR" in result.output
+
+
+def test_hostile_log_lines_are_skipped_and_the_rest_counted(app, tmp_path):
+    good = log_lines("json", days=1)
+    stamp = TODAY.isoformat()
+    hostile = [
+        '{"time":"' + stamp + '","remote_addr":"1","method":"GET","uri":"/feed.rss",'
+        '"status":Infinity}',  # int(inf) is an OverflowError
+        '{"a":' + "[" * 5000 + "]" * 5000 + "}",  # nested past the recursion limit
+        '{"time":"0001-01-01T00:00:00+23:59","remote_addr":"1","method":"GET",'
+        '"uri":"/feed.rss","status":200,"user_agent":"Newsboat/2.36"}',  # before year 1 in UTC
+        '1 - - [01/Jan/0001:00:00:00 +2359] "GET /feed.rss HTTP/1.1" 200 1 "-" "Newsboat/2.36"',
+        '2 - - [' + TODAY.strftime("%d/%b/%Y:%H:%M:%S +0000") +
+        '] "GET //[/feed.rss HTTP/1.1" 200 1 "-" "Newsboat/2.36"',  # urlsplit: a ValueError
+    ]
+    log = tmp_path / "access.log"
+    log.write_text("".join(line + "\n" for line in hostile) + "".join(good))
+    result = app.test_cli_runner().invoke(args=["audience-log", str(log)])
+    assert result.exit_code == 0, result.output
+    assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)
+
+
+def test_polls_dated_in_the_future_are_not_counted_nor_kept(app, tmp_path, state_dir):
+    future = [(TODAY + timedelta(days=days)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+              for days in (3, 400, 3000)]
+    lines = [f'192.0.2.{n} - - [{stamp}] "GET /feed.rss HTTP/1.1" 200 1 "-" "Newsboat/2.36"\n'
+             for n, stamp in enumerate(future)]
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines))
+    result = app.test_cli_runner().invoke(args=["audience-log", str(log)])
+    assert result.exit_code == 0, result.output
+    connection = sqlite3.connect(state_dir / "audience.sqlite3")
+    assert connection.execute("SELECT COUNT(*) FROM clients").fetchone() == (0,)
+    assert not list(SHARED_MEMORY.glob(f"{Salts(state_dir).prefix}*"))  # no salt of a future day
+
+
+def test_a_file_with_no_line_end_is_read_in_bounded_memory(app, tmp_path):
+    log = tmp_path / "access.log"
+    with log.open("wb") as file:
+        file.write(b"x" * 30_000_000 + b"\n")  # not a log: a line far past any request's
+        file.write("".join(log_lines("combined", days=1)).encode())
+        file.write(b"y" * 30_000_000)  # and no line end at all
+    tracemalloc.start()
+    try:
+        result = app.test_cli_runner().invoke(args=["audience-log", str(log)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert peak < 10_000_000
+    assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)
+
+
+def test_a_folder_or_a_fifo_among_the_logs_is_skipped_without_waiting(app, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text("".join(log_lines("combined", days=1)))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: opening it to read would wait for ever
+    folder = tmp_path / "old"
+    folder.mkdir()
+    result = app.test_cli_runner().invoke(args=["audience-log", str(folder), str(fifo), str(log)])
+    assert result.exit_code == 0, result.output
+    assert f"{folder}: not a regular file, skipped" in result.output
+    assert f"{fifo}: not a regular file, skipped" in result.output
+    assert {key[1:]: value for key, value in totals(app, 1).items()} == expected(0)

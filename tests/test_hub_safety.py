@@ -51,7 +51,11 @@ def callback_server():
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1",
                                      "169.254.169.254", "::1", "fe80::1", "fc00::1",
-                                     "::ffff:127.0.0.1", "100.64.0.1"])
+                                     "::ffff:127.0.0.1", "100.64.0.1",
+                                     # IPv4 inside IPv6: NAT64, 6to4, IPv4-compatible
+                                     "64:ff9b::7f00:1", "64:ff9b::10.0.0.1",
+                                     "2002:a9fe:a9fe::1", "2002:7f00:1::", "::127.0.0.1",
+                                     "::10.1.2.3"])
 def test_private_addresses_are_refused(address):
     with pytest.raises(CallbackRefused):
         check_address(address, allow_private=False)
@@ -63,6 +67,11 @@ def test_multicast_and_unspecified_addresses_are_refused_even_when_private_ones_
         address):
     with pytest.raises(CallbackRefused):
         check_address(address, allow_private=True)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::8.8.8.8", "2002:808:808::1", "2606:4700::1"])
+def test_public_addresses_are_called_even_inside_ipv6(address):
+    check_address(address, allow_private=False)
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_before_any_byte_is_sent(callback_server):
@@ -140,6 +149,41 @@ def test_subscriptions_in_all_are_capped(hub_client):
         assert answer.status_code == 429 and b"as many subscriptions" in answer.data
     finally:
         subscriber.close()
+
+
+@pytest.mark.parametrize("mode, topic", [("subscribe", "http://elsewhere.invalid/feed"),
+                                         ("unsubscribe", f"{BASE_URL}/topics/alpha.atom")])
+def test_requests_that_make_no_subscription_are_capped_too(hub_client, callback_server, mode,
+                                                          topic):
+    # a denial to send, or an unsubscription of nothing, is a row kept and a call made each:
+    # a callback that answers slowly keeps them waiting while more come
+    client = hub_client(HUB_MAX_PER_HOST=2, HUB_ALLOW_PRIVATE=True)
+    answers = [client.post("/websub", data={
+        "hub.mode": mode, "hub.callback": f"{callback_server}/silent/{n}", "hub.topic": topic})
+        for n in range(6)]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(429) >= 3, statuses
+    assert b"subscriptions and requests" in answers[-1].data
+
+
+def test_the_many_requests_of_a_slow_host_do_not_hold_up_another_hosts(hub_client):
+    slow = ThreadingHTTPServer(("127.0.0.2", 0), Callback)  # another loopback address: a host
+    slow.daemon_threads = True
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    client = hub_client(HUB_MAX_PER_HOST=200, HUB_ALLOW_PRIVATE=True)
+    store = client.application.extensions["feeds"].hub.store
+    subscriber = Subscriber()
+    try:
+        for n in range(70):  # each call takes 3 s, two at a time for one host
+            assert subscribe(client, f"http://127.0.0.2:{slow.server_port}/silent/{n}") \
+                .status_code == 202
+        assert subscribe(client, subscriber.url()).status_code == 202
+        wait_until(lambda: store.subscribed(subscriber.url(), f"{BASE_URL}/topics/alpha.atom",
+                                            time.time()), seconds=10)
+    finally:
+        subscriber.close()
+        slow.shutdown()
+        slow.server_close()
 
 
 def test_a_large_request_is_a_413(hub_client):

@@ -43,8 +43,8 @@ def parse_line(line: str) -> Request | None:
         return None
     try:
         return _json_line(line) if line.startswith("{") else _combined_line(line)
-    except (ValueError, KeyError, TypeError):
-        return None
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        return None  # a status of Infinity, a date out of range, JSON nested too deep
 
 
 def _combined_line(line: str) -> Request | None:
@@ -86,7 +86,10 @@ def polls(lines: Iterable[str], snapshot: Snapshot) -> Iterator[Poll]:
 def feed_of_uri(uri: str, snapshot: Snapshot) -> tuple[str, str] | None:
     """(feed name, format) of a requested URI, as the server names it; None when it is no
     first page of an existing feed, or its query would be refused."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # //[/feed.rss: a bracket that opens no IPv6 address
+        return None
     found = _FEED.fullmatch(unquote(parts.path))
     if found is None:
         return None

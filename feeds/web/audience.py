@@ -64,10 +64,12 @@ class Audience:
         client = classify(poll.user_agent)
         if client.kind == CRAWLER:
             return
+        seen = int(poll.when)
+        if not self._kept(seen):
+            return
         if len(self._clients) + len(self._reports) >= MAX_TALLY:
             self.dropped += 1
             return
-        seen = int(poll.when)
         day = _day(seen // 86400)
         if client.kind == AGGREGATOR and client.subscribers is not None:
             fetcher = (day, poll.feed, poll.format, client.service, client.feed_id)
@@ -86,6 +88,12 @@ class Audience:
         row = self._clients.setdefault(key, [client.service, client.kind, seen, seen, 0])
         row[2], row[3] = min(row[2], seen), max(row[3], seen)
         row[4] = max(row[4], int(poll.conditional))
+
+    def _kept(self, seen: int) -> bool:
+        """Whether a poll at seen falls in the days counted: none in the future (a salt and
+        rows that no pruning would reach) or before the days kept."""
+        now = time.time()
+        return now - self.days_kept * 86400 <= seen <= now + 86400
 
     def flush(self) -> None:
         """Write what was tallied; once an hour, reduce and prune old days."""

@@ -42,14 +42,30 @@ def callback_host(url: str) -> str:
 
 def check_address(address: str, allow_private: bool) -> None:
     """CallbackRefused unless address is public (or private ones are allowed)."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _embedded(ipaddress.ip_address(address.split("%")[0]))
     if ip.is_multicast or ip.is_unspecified:
         raise CallbackRefused(f"the callback's address {ip} is multicast or unspecified.")
     if not allow_private and not ip.is_global:
         raise CallbackRefused(f"the callback's address {ip} is loopback, private, link-local "
                               "or reserved.")
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix (RFC 6052)
+_COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible IPv6 (deprecated, RFC 4291)
+
+
+def _embedded(ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+              ) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64 or compatible), which is
+    where a translating network delivers it (Python calls 64:ff9b::10.0.0.1 global); else ip."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    carried = ip.ipv4_mapped or ip.sixtofour
+    if carried is not None:
+        return carried
+    if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):  # :: and ::1 stay themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
 
 
 def call(url: str, method: str, headers: dict[str, str], body: bytes = b"",

@@ -67,22 +67,29 @@ def _take(mode: str, callback: str, topic: str, host: str, secret: str,
         if mode == "unsubscribe":  # a topic that is gone may still have subscriptions
             canonical = topic
         else:
+            _within_limits(hub, host, state)
             hub.store.ask(Intent(callback, topic, host, "denied", reason=str(why),
                                  created_at=now))
             hub.wake()
             return _plain(202, f"Accepted; the topic is not ours ({why}), as the callback "
                                "will be told.")
-    if mode == "subscribe" and not hub.store.subscribed(callback, canonical, now):
-        of_host, in_all = hub.store.counts(host, now)
-        if of_host >= state.settings.hub_max_per_host:
-            abort(429, f"{host} has {of_host} subscriptions and requests, the most one host "
-                       "may have.")
-        if in_all >= state.settings.hub_max_subscriptions:
-            abort(429, "The hub has as many subscriptions as it takes; try again later.")
+    if not hub.store.subscribed(callback, canonical, now):  # else a renewal, or its end
+        _within_limits(hub, host, state)
     hub.store.ask(Intent(callback, canonical, host, mode, lease, secret, created_at=now))
     hub.wake()
     return _plain(202, f"Accepted; the hub will verify this {mode} request at the callback, "
                        f"for {canonical}.")
+
+
+def _within_limits(hub: SelfHub, host: str, state: FeedsState) -> None:
+    """A 429 when host, or the hub, holds as many subscriptions and requests as it may: every
+    request waiting (a denial, an unsubscription of nothing too) is a row kept and a call."""
+    of_host, in_all = hub.store.counts(host, time.time())
+    if of_host >= state.settings.hub_max_per_host:
+        abort(429, f"{host} has {of_host} subscriptions and requests, the most one host "
+                   "may have.")
+    if in_all >= state.settings.hub_max_subscriptions:
+        abort(429, "The hub has as many subscriptions as it takes; try again later.")
 
 
 def _canonical(topic: str, state: FeedsState) -> str:
@@ -113,11 +120,19 @@ def _publish() -> Response:
     if not urls or len(urls) > MAX_PUBLISHED:
         abort(400, f"A publish ping names 1 to {MAX_PUBLISHED} feeds in hub.url.")
     base = urlsplit(state.settings.base_url)
-    if not any(urlsplit(url)[:2] == base[:2] for url in urls):
+    if not any(_site_of(url) == base[:2] for url in urls):
         abort(400, f"A publish ping names feeds of {state.settings.base_url}.")
     hub.store.ping()
     hub.wake()
     return _plain(204, "")
+
+
+def _site_of(url: str) -> tuple[str, str]:
+    """(scheme, host) of url; empty for one that does not parse (http://[::1/feed.rss)."""
+    try:
+        return urlsplit(url)[:2]
+    except ValueError:
+        return "", ""
 
 
 def _one(name: str) -> str:

@@ -87,9 +87,13 @@ class HubStore:
         return bool(self._run("SELECT 1 FROM subscriptions WHERE callback = ? AND topic = ? "
                               "AND expires_at > ?", (callback, topic, now)))
 
-    def intents(self, limit: int) -> list[Intent]:
-        """The oldest requests waiting."""
-        rows = self._run("SELECT * FROM intents ORDER BY created_at LIMIT ?", (limit,))
+    def intents(self, limit: int, per_host: int) -> list[Intent]:
+        """The oldest requests waiting, at most per_host of one host: the many of a slow host
+        never hide the others'."""
+        rows = self._run(
+            "SELECT callback, topic, host, mode, lease, secret, reason, created_at FROM "
+            "(SELECT *, row_number() OVER (PARTITION BY host ORDER BY created_at) AS n "
+            "FROM intents) WHERE n <= ? ORDER BY created_at LIMIT ?", (per_host, limit))
         return [Intent(*row) for row in rows]
 
     def forget(self, intent: Intent) -> None:
@@ -130,13 +134,17 @@ class HubStore:
                   "attempts = 0, first_at = excluded.first_at, next_at = excluded.next_at",
                   (now, now + delay, topic, now))
 
-    def due(self, now: float, limit: int) -> list[Delivery]:
-        """Deliveries whose time has come, oldest first, with their subscription's secret."""
+    def due(self, now: float, limit: int, per_host: int) -> list[Delivery]:
+        """Deliveries whose time has come, oldest first, with their subscription's secret; at
+        most per_host of one host."""
         rows = self._run(
-            "SELECT d.callback, d.topic, d.host, d.version, d.attempts, d.first_at, "
-            "coalesce(s.secret, '') FROM deliveries d JOIN subscriptions s "
+            "SELECT callback, topic, host, version, attempts, first_at, secret FROM ("
+            "SELECT d.callback, d.topic, d.host, d.version, d.attempts, d.first_at, d.next_at, "
+            "coalesce(s.secret, '') AS secret, row_number() OVER (PARTITION BY d.host "
+            "ORDER BY d.next_at) AS n FROM deliveries d JOIN subscriptions s "
             "ON s.callback = d.callback AND s.topic = d.topic AND s.expires_at > ? "
-            "WHERE d.next_at <= ? ORDER BY d.next_at LIMIT ?", (now, now, limit))
+            "WHERE d.next_at <= ?) WHERE n <= ? ORDER BY next_at LIMIT ?",
+            (now, now, per_host, limit))
         return [Delivery(*row) for row in rows]
 
     def done(self, delivery: Delivery) -> None:

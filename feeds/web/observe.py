@@ -197,11 +197,12 @@ class Observer:
         result = self.app(environ, observed)
         status, headers = seen or ("500", [])
         known = environ.get("feeds.document")
+        text = environ.get  # each cut now: a queued request holds at most MAX_TEXT of each
         self.recorder.record((
-            time.time(), time.perf_counter() - started, environ.get("REQUEST_METHOD", ""),
-            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), status, headers,
-            environ.get("REMOTE_ADDR", ""), environ.get("HTTP_USER_AGENT", ""),
-            environ.get("HTTP_REFERER", ""),
+            time.time(), time.perf_counter() - started, text("REQUEST_METHOD", "")[:MAX_TEXT],
+            text("PATH_INFO", "")[:MAX_TEXT], text("QUERY_STRING", "")[:MAX_TEXT], status,
+            headers, text("REMOTE_ADDR", "")[:MAX_TEXT], text("HTTP_USER_AGENT", "")[:MAX_TEXT],
+            text("HTTP_REFERER", "")[:MAX_TEXT],
             "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ,
             known.document_key if known is not None else None,
             "feeds.rendered" in environ))  # Flask answered, not the fast path (stats.py)
@@ -234,13 +235,8 @@ def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
 
 
 def _event(fields: tuple) -> Event:
-    """The Event of a queued tuple, its texts cut to MAX_TEXT."""
-    event = Event._make(fields)
-    if max(len(event.path), len(event.query), len(event.user_agent), len(event.referer)) <= \
-            MAX_TEXT:
-        return event
-    return event._replace(path=event.path[:MAX_TEXT], query=event.query[:MAX_TEXT],
-                          user_agent=event.user_agent[:MAX_TEXT], referer=event.referer[:MAX_TEXT])
+    """The Event of a queued tuple (its texts cut to MAX_TEXT as it was queued)."""
+    return Event._make(fields)
 
 
 def _describe(event: Event) -> tuple[str, str, str]:

@@ -74,4 +74,7 @@ class Salts:
         """Remove the shared salts of days before first: their hashes can never be made again."""
         for path in self.shared.glob(f"{self.prefix}*"):
             if path.name.removeprefix(self.prefix)[:10] < first.isoformat():
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:  # another user's, planted in the shared folder: not ours
+                    log.warning("%s cannot be removed: not this user's", path)

@@ -193,10 +193,10 @@ class SelfHub:
 
     def _dispatch(self, pool: ThreadPoolExecutor) -> None:
         """Start verifications and due deliveries, within the limits of calls in flight."""
-        for intent in self.store.intents(MAX_IN_FLIGHT * 4):
+        for intent in self.store.intents(MAX_IN_FLIGHT * 4, MAX_IN_FLIGHT_A_HOST):
             self._start(pool, intent.callback, intent.topic, intent.host,
                         partial(self._verify, intent))
-        for delivery in self.store.due(time.time(), MAX_IN_FLIGHT * 4):
+        for delivery in self.store.due(time.time(), MAX_IN_FLIGHT * 4, MAX_IN_FLIGHT_A_HOST):
             if self._busy(delivery.callback, delivery.topic, delivery.host):
                 continue
             document = self._document(delivery.topic)

@@ -89,7 +89,7 @@ def metrics() -> Response:
 def _report() -> Report:
     """The report over ?days= (default 30) days."""
     days = request.args.get("days", str(DEFAULT_DAYS))
-    if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
+    if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= MAX_DAYS:  # not ①
         abort(400, f"days must be a whole number from 1 to {MAX_DAYS}.")
     today = datetime.now(UTC).date()
     since = (today - timedelta(days=int(days) - 1)).isoformat()

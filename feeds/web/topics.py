@@ -54,7 +54,10 @@ class Rendered:
 def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
     """The topic url names, in any spelling a GET accepts; NotATopic says why it is none."""
     base = urlsplit(settings.base_url.rstrip("/"))
-    parts = urlsplit(url[:MAX_TOPIC + 1])
+    try:
+        parts = urlsplit(url[:MAX_TOPIC + 1])
+    except ValueError:  # a bracket that opens no IPv6 address: http://[::1/feed.rss
+        raise NotATopic(f"{url[:200]!r} is not a URL.") from None
     if len(url) > MAX_TOPIC or (parts.scheme.lower(), parts.netloc.lower()) != (
             base.scheme.lower(), base.netloc.lower()) or not parts.path.startswith(base.path):
         raise NotATopic(f"{url[:200]!r} is not a feed of {settings.base_url}.")
