@@ -17,7 +17,8 @@ from ..output.pages import made_to_measure
 from ..output.urls import absolute, news_path
 from ..view.select import ArticleSelection
 from ..view.snapshot import Section, Snapshot
-from .routes import _WHOLE, _base_url, _moved, _query, _send, _settings, _state
+from .params import whole_number
+from .routes import _base_url, _moved, _query, _send, _settings, _state
 
 bp = Blueprint("news", __name__)
 
@@ -63,10 +64,11 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
 
 def _page_number(text: str) -> int:
     """The page number in the path, or a 400 that says what is accepted."""
-    if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= MAX_PAGE:
+    number = whole_number(text, MAX_PAGE)
+    if number is None:
         abort(400, f"The page in /api/news/page/N/index.json must be a whole number from 1 "
                    f"to {MAX_PAGE}.")
-    return int(text)
+    return number
 
 
 def _section(snapshot: Snapshot, kind: str, slug: str, page: int) -> Section:

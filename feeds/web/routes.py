@@ -1,6 +1,5 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
-import re
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -34,12 +33,11 @@ from ..view.select import DigestSelection
 from ..view.snapshot import Section, Snapshot
 from .answer import answer, max_age_until, wants_gzip
 from .fastpath import remember
-from .params import BadQuery, form_fields, read_period, read_query
+from .params import BadQuery, form_fields, one_whole_number, read_period, read_query
 from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
 
-_WHOLE = re.compile(r"[0-9]{1,9}")
 _MAX_PAGE = 1_000_000
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
 _FMT = f"<any({', '.join(FORMATS)}):fmt>"
@@ -239,16 +237,10 @@ def _paging(query: Query) -> tuple[int | None, int]:
 
 def _whole_param(name: str, highest: int, why: str = "") -> int | None:
     """A whole-number query parameter from 1 to highest, given at most once."""
-    values = request.args.getlist(name)
-    if not values:
-        return None
-    accepted = f"{name} must be given once, as a whole number from 1 to {highest}.{why}"
-    if len(values) > 1 or not _WHOLE.fullmatch(values[0]):
-        abort(400, accepted)
-    number = int(values[0])
-    if not 1 <= number <= highest:
-        abort(400, accepted)
-    return number
+    try:
+        return one_whole_number(request.args, name, highest, why)
+    except BadQuery as error:
+        abort(error.status, error.message)
 
 
 def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],

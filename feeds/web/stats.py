@@ -15,6 +15,7 @@ from ..settings import Settings
 from ..trust import UnsafeFile
 from .audience_store import EVERY, AudienceStore
 from .chart import colour_of, line_chart
+from .params import whole_number
 from .report import Report, as_csv, as_json, build_report
 from .state import current_state
 
@@ -88,12 +89,12 @@ def metrics() -> Response:
 
 def _report() -> Report:
     """The report over ?days= (default 30) days."""
-    days = request.args.get("days", str(DEFAULT_DAYS))
-    if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
+    days = whole_number(request.args.get("days", str(DEFAULT_DAYS)), MAX_DAYS)
+    if days is None:
         abort(400, f"days must be a whole number from 1 to {MAX_DAYS}.")
     today = datetime.now(UTC).date()
-    since = (today - timedelta(days=int(days) - 1)).isoformat()
-    return build_report(_counts(since), today, int(days))
+    since = (today - timedelta(days=days - 1)).isoformat()
+    return build_report(_counts(since), today, days)
 
 
 def _counts(since: str) -> list:

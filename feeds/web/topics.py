@@ -16,11 +16,10 @@ from ..settings import Settings
 from ..view.query import Query
 from ..view.select import Period
 from ..view.snapshot import Snapshot
-from .params import BadQuery, read_query
+from .params import BadQuery, one_whole_number, read_query
 
 MAX_TOPIC = 2000  # characters of a topic URL
 _PATH = re.compile(r"/(?:feed|(topics|providers)/([^/]{1,400}))\.(rss|atom|json)")
-_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 class NotATopic(Exception):
@@ -76,12 +75,10 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
 
 def _limit(args: MultiDict, highest: int) -> int | None:
     """The topic's limit, when it gives one; NotATopic for one a GET refuses."""
-    values = args.getlist("limit")
-    if not values:
-        return None
-    if len(values) > 1 or not _WHOLE.fullmatch(values[0]) or not 1 <= int(values[0]) <= highest:
-        raise NotATopic(f"limit must be given once, as a whole number from 1 to {highest}.")
-    return int(values[0])
+    try:
+        return one_whole_number(args, "limit", highest)
+    except BadQuery as error:
+        raise NotATopic(error.message) from None
 
 
 def render_topic(topic: Topic, snapshot: Snapshot, settings: Settings,
