@@ -7,18 +7,17 @@ the fast path), through the helpers of routes.py.
 """
 
 from datetime import UTC, datetime
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
-from ..model import ALL, MAX_SLUG, TOPICS
+from ..model import ALL, TOPICS
 from ..output.api import news_document, news_page
 from ..output.pages import made_to_measure
-from ..output.urls import absolute, news_path
+from ..output.urls import news_path
 from ..view.select import ArticleSelection
 from ..view.snapshot import Section, Snapshot
 from .params import whole_number
-from .routes import _base_url, _moved, _query, _send, _settings, _state
+from .routes import _find_at, _query, _send, _settings, _state
 
 bp = Blueprint("news", __name__)
 
@@ -75,12 +74,4 @@ def _section(snapshot: Snapshot, kind: str, slug: str, page: int) -> Section:
     """The site or the topic; a 301 to the topic's canonical id; else a 404 naming it."""
     if kind == ALL:
         return snapshot.site
-    found = snapshot.section(TOPICS, slug) if len(slug) <= MAX_SLUG else None
-    if found is not None:
-        return found
-    if len(slug) <= MAX_SLUG and snapshot.section(TOPICS, slug.lower()) is not None:
-        location = absolute(_base_url(), news_path(slug.lower(), page))
-        query = request.query_string.decode("ascii", "replace")
-        abort(_moved(f"{location}?{query}" if query else location))
-    shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
-    abort(404, f"There is no topic '{shown}'. Every topic is listed at /.")
+    return _find_at(snapshot, TOPICS, slug, lambda canonical: news_path(canonical, page), "topic")

@@ -203,15 +203,23 @@ def _read(read: Callable[[], T]) -> T:
 
 def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
     """The section for slug; a 301 to the canonical spelling; else a 404 that says where to look."""
+    return _find_at(snapshot, kind, slug, lambda canonical: f"/{kind}/{canonical}{suffix}",
+                    "feed")
+
+
+def _find_at(snapshot: Snapshot, kind: str, slug: str, path: Callable[[str], str],
+             listed: str) -> Section:
+    """The section for slug; a 301 to path(the canonical spelling), the query kept; else a 404
+    saying that every one of listed is listed at /."""
     section = snapshot.section(kind, slug) if len(slug) <= MAX_SLUG else None
     if section is not None:
         return section
     if len(slug) <= MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
-        location = absolute(_base_url(), f"/{kind}/{slug.lower()}{suffix}")
+        location = absolute(_base_url(), path(slug.lower()))
         query = request.query_string.decode("ascii", "replace")
         abort(_moved(f"{location}?{query}" if query else location))
     shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
-    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every feed is listed at /.")
+    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every {listed} is listed at /.")
 
 
 def _moved(location: str, status: int = 301) -> BaseResponse:
@@ -237,10 +245,7 @@ def _paging(query: Query) -> tuple[int | None, int]:
 
 def _whole_param(name: str, highest: int, why: str = "") -> int | None:
     """A whole-number query parameter from 1 to highest, given at most once."""
-    try:
-        return one_whole_number(request.args, name, highest, why)
-    except BadQuery as error:
-        abort(error.status, error.message)
+    return _read(lambda: one_whole_number(request.args, name, highest, why))
 
 
 def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],
