@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..trust import UnsafeFile
 from .audience import Audience, Poll, feed_of_document
 from .audience_store import AudienceStore
+from .fastpath import DOCUMENT_KEY, FAST_KEY
 from .state import FeedsState
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class Recorder:
         self._lock = threading.Lock()
 
     def _run(self) -> None:
-        """Drain the queue every second; write the counts every few."""
+        """Drain the queue every DRAIN_SECONDS; write the counts every WRITE_SECONDS."""
         written = time.monotonic()
         while True:
             time.sleep(DRAIN_SECONDS)
@@ -196,7 +197,7 @@ class Observer:
 
         result = self.app(environ, observed)
         status, headers = seen or ("500", [])
-        known = environ.get("feeds.document")
+        known = environ.get(DOCUMENT_KEY)
         self.recorder.record((
             time.time(), time.perf_counter() - started, environ.get("REQUEST_METHOD", ""),
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), status, headers,
@@ -204,7 +205,7 @@ class Observer:
             environ.get("HTTP_REFERER", ""),
             "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ,
             known.document_key if known is not None else None,
-            "feeds.rendered" in environ))  # Flask answered, not the fast path (stats.py)
+            FAST_KEY not in environ))  # Flask answered, not the fast path
         return result
 
 

@@ -24,12 +24,6 @@ bp = Blueprint("stats", __name__)
 DEFAULT_DAYS, MAX_DAYS = 30, 366
 
 
-@bp.before_app_request
-def note_flask_answers() -> None:
-    """Mark a request Flask answers (not the fast path), for the render-time metric."""
-    request.environ["feeds.rendered"] = True
-
-
 @bp.before_request
 def refuse_strangers() -> None:
     """404 while STATS_TOKEN is unset; 401 without the token or an allowed address."""
