@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
 from ..output.documents import Document
-from ..output.pages import feed_document, feed_page, made_to_measure
+from ..output.pages import feed_document, feed_page, largest_limit, made_to_measure
 from ..output.urls import feed_url
 from ..settings import Settings
 from ..view.query import Query
@@ -70,7 +70,7 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
         query = read_query(args, snapshot)
     except BadQuery as error:
         raise NotATopic(error.message) from None
-    return Topic(kind, slug, match[3], query, _limit(args, settings.max_limit))
+    return Topic(kind, slug, match[3], query, _limit(args, largest_limit(settings, query)))
 
 
 def _limit(args: MultiDict, highest: int) -> int | None:
