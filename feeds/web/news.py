@@ -17,11 +17,9 @@ from ..output.urls import news_path
 from ..view.select import ArticleSelection
 from ..view.snapshot import Section, Snapshot
 from .params import whole_number
-from .routes import _find_at, _query, _send, _settings, _state
+from .routes import _MAX_PAGE, _find_at, _query, _send, _settings, _state
 
 bp = Blueprint("news", __name__)
-
-MAX_PAGE = 1_000_000
 
 
 @bp.get("/api/news/index.json")
@@ -63,10 +61,10 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
 
 def _page_number(text: str) -> int:
     """The page number in the path, or a 400 that says what is accepted."""
-    number = whole_number(text, MAX_PAGE)
+    number = whole_number(text, _MAX_PAGE)
     if number is None:
         abort(400, f"The page in /api/news/page/N/index.json must be a whole number from 1 "
-                   f"to {MAX_PAGE}.")
+                   f"to {_MAX_PAGE}.")
     return number
 
 
