@@ -13,12 +13,13 @@ from ..output.documents import Document
 from ..output.pages import feed_document, feed_page, largest_limit, made_to_measure
 from ..output.urls import feed_url
 from ..settings import Settings
+from ..text import MAX_URL
 from ..view.query import Query
 from ..view.select import Period
 from ..view.snapshot import Snapshot
 from .params import BadQuery, one_whole_number, read_query
 
-MAX_TOPIC = 2000  # characters of a topic URL
+MAX_TOPIC = MAX_URL  # characters of a topic URL, as of every URL the seeds give
 _PATH = re.compile(r"/(?:feed|(topics|providers)/([^/]{1,400}))\.(rss|atom|json)")
 
 
