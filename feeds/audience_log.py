@@ -10,7 +10,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from .web.accesslog import polls
+from .web.accesslog import MAX_LINE, polls
 from .web.audience import Audience
 from .web.state import current_state
 
@@ -48,6 +48,13 @@ def audience_log_command(logs: tuple[Path, ...], again: bool) -> None:
     click.echo(f"{counted:,} feed polls counted from {len(logs)} log(s){dropped}")
 
 
+def _rest_of_line(file: IO[bytes]) -> bytes:
+    """Read on to the end of the line (its last piece, MAX_LINE bytes at most), or of the file."""
+    while (piece := file.readline(MAX_LINE + 1)) and not piece.endswith(b"\n"):
+        pass
+    return piece
+
+
 class _opened:
     """A log's new lines (from the remembered position), and the position kept after."""
 
@@ -71,8 +78,15 @@ class _opened:
         return self._whole_lines(self.file)
 
     def _whole_lines(self, file: IO[bytes]) -> Iterator[str]:
-        """Complete lines only: one still being written is read next time."""
-        while line := file.readline():
+        """Complete lines only: one still being written is read next time; one longer than
+        MAX_LINE (no request) is passed over, never held whole."""
+        while line := file.readline(MAX_LINE + 1):
+            if len(line) > MAX_LINE:
+                line = _rest_of_line(file)
+                if not line.endswith(b"\n"):
+                    break
+                self.position = file.tell()
+                continue
             if not line.endswith(b"\n"):
                 break
             self.position = file.tell()
