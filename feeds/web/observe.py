@@ -56,6 +56,12 @@ class Event(NamedTuple):
         return next((value for name, value in self.headers if name == "Content-Length"), "")
 
 
+# Positions in a queued tuple: what makes two requests alike is all but when, how long it
+# took and the headers sent (a list, and the same for the same request).
+_METHOD, _HEADERS, _RENDERED = (Event._fields.index(name) for name in
+                                ("method", "headers", "rendered"))
+
+
 class Recorder:
     """The queue, and the thread of this process that empties it."""
 
@@ -224,7 +230,8 @@ def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
     request Flask answered stays apart (its render time counts)."""
     groups: dict[tuple, list] = {}
     for fields in events:
-        key = (*fields[2:6], *fields[7:]) if not fields[12] else (len(groups), fields[0])
+        key = (*fields[_METHOD:_HEADERS], *fields[_HEADERS + 1:]) if not fields[_RENDERED] \
+            else (len(groups), fields[0])
         group = groups.get(key)
         if group is None:
             groups[key] = [fields, fields[0], 1]
