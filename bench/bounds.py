@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from common import REPO, corpus, free_port, table
-from servers import deploy_conf, nginx, serve_process
+from servers import deploy_conf, nginx, serve_process, stalled_clients
 
 CORPUS = Path(os.environ.get("FEEDS_TEST_CORPUS")
               or REPO.parent / "shared" / "corpus" / "powerapps")
@@ -118,19 +117,6 @@ def largest(base: str) -> str:
     return max(sizes, key=sizes.__getitem__)
 
 
-def stalled_clients(base: str, path: str, count: int) -> list[socket.socket]:
-    """count connections that ask for path and never read a byte of the answer."""
-    host, port = base.removeprefix("http://").split(":")
-    sockets = []
-    for _ in range(count):
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect((host, int(port)))
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: bounds.test\r\n\r\n".encode())
-        sockets.append(sock)
-    return sockets
-
-
 def established(port: int) -> int:
     """Established TCP connections whose local port is port."""
     output = subprocess.run(["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
@@ -151,7 +137,7 @@ def slow(size: int) -> list[list[str]]:
             for label, base in (("granian directly", app),
                                 ("deploy/nginx.conf", f"http://127.0.0.1:{port}")):
                 before = worker_kib(main)
-                sockets = stalled_clients(base, path, 60)
+                sockets = stalled_clients(base, path, 60, "bounds.test")
                 time.sleep(15)
                 grown = (worker_kib(main) - before) / 1024
                 still = established(int(base.rsplit(":", 1)[1]))

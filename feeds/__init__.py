@@ -50,16 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if isinstance(hub, SelfHub):
         hub.corpus = state.corpus
         app.register_blueprint(hubdoor.bp)
-    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
-    if settings.reload_seconds:
-        app.wsgi_app = FastPath(  # type: ignore[method-assign]
-            app.wsgi_app, state.corpus, state.documents, settings.max_age,
-            keyed_by_host=not settings.base_url)
-    if _observed(settings):  # outside the fast path, inside the proxy's client address
-        recorder = app.extensions["feeds.recorder"] = Recorder(state)
-        app.wsgi_app = Observer(app.wsgi_app, recorder)  # type: ignore[method-assign]
-    if settings.trust_proxy:
-        app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
+    _wrap(app, state)
     app.register_blueprint(routes.bp)
     app.register_blueprint(news.bp)
     app.register_blueprint(site_files.bp)
@@ -70,6 +61,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _wrap(app: Flask, state: FeedsState) -> None:
+    """The WSGI stack around Flask, inside out: no Host as absent, the fast path, the Observer,
+    the proxy's headers."""
+    settings = state.settings
+    app.wsgi_app = EmptyHostAsAbsent(app.wsgi_app)  # type: ignore[method-assign]
+    if settings.reload_seconds:
+        app.wsgi_app = FastPath(  # type: ignore[method-assign]
+            app.wsgi_app, state.corpus, state.documents, settings.max_age,
+            keyed_by_host=not settings.base_url)
+    if _observed(settings):  # outside the fast path, inside the proxy's client address
+        recorder = app.extensions["feeds.recorder"] = Recorder(state)
+        app.wsgi_app = Observer(app.wsgi_app, recorder)  # type: ignore[method-assign]
+    if settings.trust_proxy:
+        app.wsgi_app = TrustedProxy(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _observed(settings: Settings) -> bool:

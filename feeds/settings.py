@@ -67,12 +67,14 @@ def _aliases(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((old, new) for old, new in pairs)
 
 
-def _networks(value: Any) -> str:
-    """A comma list of IP addresses or networks, checked."""
-    text = _text(value)
-    for part in filter(None, (part.strip() for part in text.split(","))):
-        ipaddress.ip_network(part, strict=False)
-    return text
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    """IP addresses or networks: a comma list (or the networks themselves), read once."""
+    parts = value if isinstance(value, tuple | list) else _text(value).split(",")
+    return tuple(ipaddress.ip_network(str(part).strip(), strict=False)
+                 for part in parts if str(part).strip())
 
 
 SETTINGS = (
@@ -160,7 +162,7 @@ class Settings:
     document_cache_mb: int
     audience_days: int
     stats_token: str
-    stats_allow: str
+    stats_allow: tuple[Network, ...]
     access_log: bool
 
     @classmethod

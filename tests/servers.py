@@ -135,3 +135,17 @@ def nginx(body: str, tmp: Path):
         process.terminate()
         process.wait(timeout=20)
         process.stderr.close()
+
+
+def stalled_clients(base: str, path: str, count: int,
+                    host_header: str = "feeds.test") -> list[socket.socket]:
+    """count connections that ask for path and never read a byte of the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\n\r\n".encode())
+        sockets.append(sock)
+    return sockets

@@ -12,6 +12,7 @@ import pytest
 from conftest import SITE
 
 from feeds import create_app
+from feeds.web.accesslog import MAX_LINE
 from feeds.web.salt import SHARED_MEMORY, Salts
 
 FEEDLY = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; {} subscribers; like FeedFetcher-Google)"
@@ -144,6 +145,15 @@ def test_a_log_is_read_on_from_where_it_stopped_even_once_rotated(app, tmp_path)
     log.rename(tmp_path / "access.log.1")  # rotated: read on under its new name
     result = runner.invoke(args=["audience-log", str(tmp_path / "access.log.1"), str(log)])
     assert "not found, skipped" in result.output
+    assert {key[1:]: value for key, value in totals(app).items() if key[0] == day(0)} == \
+        expected(0)
+
+
+def test_a_line_longer_than_any_request_is_passed_over_and_the_next_counted(app, tmp_path):
+    log = tmp_path / "access.log"
+    lines = log_lines("combined", days=1)
+    log.write_text("x" * (MAX_LINE * 5) + "\n" + "".join(lines))
+    app.test_cli_runner().invoke(args=["audience-log", str(log)])
     assert {key[1:]: value for key, value in totals(app).items() if key[0] == day(0)} == \
         expected(0)
 

@@ -260,6 +260,20 @@ def test_a_digest_topic_is_looked_at_again_when_its_period_ends(write_seed, seed
     assert after is not None and after.entries - rendered.entries  # the day's digest entered
 
 
+def test_a_topic_takes_no_limit_its_get_refuses(write_seed, seeds_dir):
+    from feeds.settings import Settings
+    from feeds.view.corpus import Corpus
+    from feeds.web.topics import NotATopic, read_topic
+
+    write_seed("1.md", **article_fields(1))
+    snapshot = Corpus(seeds_dir, reload_seconds=0).snapshot()
+    settings = Settings.of({"BASE_URL": BASE_URL, "WEBSUB_HUB": "self"})
+    assert read_topic(f"{BASE_URL}/feed.atom?digest=weekly&top=50&limit=10", snapshot,
+                      settings).limit == 10
+    with pytest.raises(NotATopic, match="from 1 to 10"):  # as GET: 10 periods of 50 at most
+        read_topic(f"{BASE_URL}/feed.atom?digest=weekly&top=50&limit=11", snapshot, settings)
+
+
 def test_a_state_folder_others_may_write_stops_the_start(seeds_dir, tmp_path):
     from feeds import create_app
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from conftest import article_fields, seed_text
-from servers import deploy_conf, fetch, free_port, nginx, serve_process, wait_until_up
+from servers import (
+    deploy_conf,
+    fetch,
+    free_port,
+    nginx,
+    serve_process,
+    stalled_clients,
+    wait_until_up,
+)
 
 from feeds.serve import KILL_TIMEOUT, RSS_SAMPLE_SECONDS
 
@@ -53,19 +61,6 @@ def test_many_distinct_documents_grow_a_worker_by_about_the_cache_budget(tmp_pat
         grown_mb = (worker_kib(main) - before) / 1024
     assert served > 4 * BUDGET_MB * 2**20  # far more than the cache may keep
     assert grown_mb < BUDGET_MB + SLACK_MB, f"{grown_mb:.0f} MiB for a {BUDGET_MB} MiB cache"
-
-
-def stalled_clients(base: str, path: str, count: int) -> list[socket.socket]:
-    """count connections that ask for path and never read a byte of the answer."""
-    host, port = base.removeprefix("http://").split(":")
-    sockets = []
-    for _ in range(count):
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect((host, int(port)))
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: feeds.test\r\n\r\n".encode())
-        sockets.append(sock)
-    return sockets
 
 
 def was_closed(sock: socket.socket) -> bool:

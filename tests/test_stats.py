@@ -78,6 +78,7 @@ def test_the_stats_show_what_was_polled_as_page_json_and_csv(state_dir):
     page = client.get("/stats?days=7").text
     assert "<svg" in page and "<script" not in page and "/topics/astronomy" in page
     assert client.get("/stats?days=0").status_code == 400
+    assert client.get("/stats?days=\u00b2").status_code == 400  # a digit int() cannot read
 
 
 def test_metrics_count_requests_304s_seeds_cache_and_subscribers(state_dir):

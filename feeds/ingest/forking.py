@@ -1,4 +1,5 @@
-"""When this process may fork helpers: only while no thread runs that Python cannot see."""
+"""Processes: when this one may fork helpers (only while no thread runs that Python cannot
+see), and whether another still runs."""
 
 import os
 import threading
@@ -16,3 +17,14 @@ def may_fork() -> bool:
     """Whether forking is safe here: the main thread, alone, in a process that allows it."""
     alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
     return alone and os.getpid() not in _FORBIDDEN_IN
+
+
+def running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0

@@ -1,9 +1,9 @@
 """The operator's own site icons, from the seeds folder's `_data/icons/`, read with care."""
 
 import logging
-import os
-import stat
 from pathlib import Path
+
+from .files import NotReadable, ReadFailed, read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -19,16 +19,13 @@ def read_icon(seeds_dir: Path, name: str) -> bytes | None:
     link, not a regular file, larger than MAX_ICON_BYTES, or not what its suffix says."""
     path = seeds_dir / ICONS_FOLDER / name
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+        data = read_bounded(path, MAX_ICON_BYTES, follow_links=False)
+    except ReadFailed:  # absent, or the system will not read it
         return None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ICON_BYTES:
-            log.warning("icon %s is not a regular file of at most 1 MiB: not served", name)
-            return None
-        data = file.read(MAX_ICON_BYTES + 1)
-    if len(data) > MAX_ICON_BYTES or not _looks_like(path.suffix, data):
+    except NotReadable as why:
+        log.warning("icon %s %s: not served", name, why)
+        return None
+    if not _looks_like(path.suffix, data):
         log.warning("icon %s is not a %s file: not served", name, path.suffix)
         return None
     return data

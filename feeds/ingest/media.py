@@ -6,7 +6,7 @@ from typing import Any
 
 from ..text import http_url
 
-_MAX_EMBED = 10_000  # characters of featuredContent read for its player URL
+MAX_EMBED = 10_000  # characters of a featuredContent embed; a longer one is left out
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9.+-]{1,60}")
 
 
@@ -32,7 +32,7 @@ class _EmbedSource(HTMLParser):
 def embed_url(raw: Any) -> str:
     """The player URL of a featuredContent embed (an iframe's src); '' for none or another
     kind of value: the field is optional, and an odd one makes no seed invalid."""
-    if not isinstance(raw, str) or len(raw) > _MAX_EMBED:
+    if not isinstance(raw, str) or len(raw) > MAX_EMBED:
         return ""
     parser = _EmbedSource()
     parser.feed(raw)

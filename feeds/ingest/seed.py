@@ -21,7 +21,7 @@ from ..text import (
 )
 from . import fastyaml
 from .files import NotReadable, ReadFailed, TooLarge, read_bounded
-from .media import embed_url, image_type
+from .media import MAX_EMBED, embed_url, image_type
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -181,9 +181,9 @@ def _written(value: Any, decoded: str, limit: int) -> str:
 
 def _embed(value: Any) -> str:
     """An HTML embed as the seed writes it (no controls); '' if not text or longer than
-    MAX_EXCERPT (a cut embed would be broken markup)."""
+    MAX_EMBED (a cut embed would be broken markup)."""
     text = without_controls(value) if isinstance(value, str) else ""
-    return text if len(text) <= MAX_EXCERPT else ""
+    return text if len(text) <= MAX_EMBED else ""
 
 
 def _same(value: str, other: str) -> str:

@@ -12,6 +12,7 @@ from flask import render_template
 
 from ..model import TOPICS
 from ..settings import Settings
+from ..text import shorten
 from ..view.query import PLAIN, Query
 from ..view.select import ArticleSelection, Period, Selection, select
 from ..view.snapshot import Section, Snapshot, newest_update
@@ -103,7 +104,7 @@ def build_form(snapshot: Snapshot, section: Section, query: Query = PLAIN) -> Fo
 
 def shown_name(name: str, length: int = MAX_CHOICE_NAME) -> str:
     """name, cut to length characters (an ellipsis the last) when it is longer."""
-    return name if len(name) <= length else name[:length - 1] + "…"
+    return shorten(name, length)
 
 
 def _choices(sections: dict[str, Section]) -> Choices:

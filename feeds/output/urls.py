@@ -1,16 +1,25 @@
 """The site's URL scheme, as plain functions: paths of feeds and pages, absolute URLs."""
 
+import re
 from collections.abc import Sequence
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
-from ..model import ALL
+from ..model import ALL, MAX_SLUG
 
 HUB_PATH = "/websub"  # where the hub of its own answers (WEBSUB_HUB=self)
+_FEED_PATH = re.compile(rf"/(?:feed|(topics|providers)/([^/]{{1,{MAX_SLUG}}}))\.(rss|atom|json)")
 
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:
     """The path of a feed: /feed.rss, /topics/ai.atom, /providers/wired.com.json."""
     return f"/feed.{fmt}" if kind == ALL else f"/{kind}/{slug}.{fmt}"
+
+
+def feed_of_path(path: str) -> tuple[str, str, str] | None:
+    """(kind, lowercase slug, format) of a feed's path as a request writes it (percent-encoded,
+    any case), the inverse of feed_path; None for any other path."""
+    found = _FEED_PATH.fullmatch(unquote(path))
+    return (found[1] or ALL, (found[2] or "").lower(), found[3]) if found else None
 
 
 def page_path(kind: str, slug: str) -> str:

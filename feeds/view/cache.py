@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..ingest.forking import running
 from ..ingest.scan import StatKey
 from ..model import Result
 from ..trust import UnsafeFile, check_owned, private_folder
@@ -121,21 +122,10 @@ class ParseCache:
         for path in self.path.parent.glob(f"{self._temporary_prefix}*"):
             pid = path.name.removeprefix(self._temporary_prefix).partition("-")[0]
             try:
-                if not _running(int(pid)) or time.time() - path.lstat().st_mtime > 86400:
+                if not running(int(pid)) or time.time() - path.lstat().st_mtime > 86400:
                     path.unlink()
             except (OSError, ValueError):
                 continue
-
-
-def _running(pid: int) -> bool:
-    """Whether a process with this id runs on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid > 0
 
 
 def _valid_entry(name: Any, entry: Any, shared: set[int]) -> bool:

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from ..model import ALL
+from ..output.urls import feed_of_path
 from ..view.snapshot import Snapshot
 from .audience import Poll, feed_name
 from .params import BadQuery, read_query
@@ -19,7 +19,6 @@ from .params import BadQuery, read_query
 _COMBINED = re.compile(
     r'(?P<address>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<uri>\S+)[^"]*" '
     r'(?P<status>\d{3}) \S+ "(?:[^"\\]|\\.)*" "(?P<agent>(?:[^"\\]|\\.)*)"')
-_FEED = re.compile(r"/(?:feed|(topics|providers)/([^/]{1,200}))\.(rss|atom|json)")
 MAX_LINE = 16_384
 
 
@@ -90,10 +89,10 @@ def feed_of_uri(uri: str, snapshot: Snapshot) -> tuple[str, str] | None:
         parts = urlsplit(uri)
     except ValueError:  # //[/feed.rss: a bracket that opens no IPv6 address
         return None
-    found = _FEED.fullmatch(unquote(parts.path))
-    if found is None:
+    feed = feed_of_path(parts.path)
+    if feed is None:
         return None
-    kind, slug, fmt = found[1] or ALL, (found[2] or "").lower(), found[3]
+    kind, slug, fmt = feed
     section = snapshot.section(kind, slug)
     if section is None:
         return None

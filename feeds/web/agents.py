@@ -61,10 +61,15 @@ def table() -> Table:
                  re.compile(data["feed_id"], re.IGNORECASE))
 
 
-@lru_cache(maxsize=4096)
 def classify(user_agent: str) -> Client:
-    """Who user_agent is (the latest few thousand cached: pollers send the same strings)."""
-    user_agent = user_agent[:MAX_AGENT]
+    """Who user_agent is, by its first MAX_AGENT characters."""
+    return _classify(user_agent[:MAX_AGENT])
+
+
+@lru_cache(maxsize=4096)
+def _classify(user_agent: str) -> Client:
+    """classify(), the latest few thousand cached (pollers send the same strings), each key
+    at most MAX_AGENT characters."""
     known = table()
     for agent in known.agents:
         if agent.match.search(user_agent):

@@ -10,7 +10,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-MAX_CALLBACK = 2000  # characters of a callback URL
+from ..text import MAX_URL
+
+MAX_CALLBACK = MAX_URL  # characters of a callback URL, as of every URL the seeds give
 MAX_ANSWER_BYTES = 4096  # of a callback's answer, read at most
 USER_AGENT = "Seed Feeds WebSub hub"
 _TLS = ssl.create_default_context()

@@ -28,8 +28,9 @@ from ..view.query import PARAMETERS
 from ..view.snapshot import Snapshot
 from .answer import answer, max_age_until, wants_gzip
 
-_ENVIRON_KEY = "feeds.document"  # which cached document answered (also for the Observer)
+DOCUMENT_KEY = "feeds.document"  # which cached document answered (also for the Observer)
 _SNAPSHOT_KEY = "feeds.snapshot"  # of which snapshot
+FAST_KEY = "feeds.fast"  # set when the fast path answered, not Flask (for the Observer)
 # The only parameters an answer depends on: others (utm_*, cache busters) never make an entry.
 _QUERY_NAMES = frozenset(("limit", "page", "period", *PARAMETERS))
 _MAX_KEY_TEXT = 512  # requests with longer paths, queries or hosts are not remembered
@@ -51,7 +52,7 @@ def remember(environ: dict, document_key: Hashable, etag: str, use_gzip: bool,
              snapshot: Snapshot, section: tuple[str, str],
              changes_at: datetime | None = None) -> None:
     """Note, for the fast path, which cached document of snapshot answered this request."""
-    environ[_ENVIRON_KEY] = _Known(document_key, etag, use_gzip, section, changes_at)
+    environ[DOCUMENT_KEY] = _Known(document_key, etag, use_gzip, section, changes_at)
     environ[_SNAPSHOT_KEY] = snapshot
 
 
@@ -83,11 +84,12 @@ class FastPath:
             if document is not None and document.etag == known.etag:
                 max_age = max_age_until(current, self.max_age, known.section, known.changes_at)
                 status, headers, body = answer(document, known.use_gzip, max_age, environ)
-                environ[_ENVIRON_KEY] = known  # for the middleware outside: what answered
+                environ[DOCUMENT_KEY] = known  # for the middleware outside: what answered
+                environ[FAST_KEY] = True
                 start_response(status, headers)
                 return [body] if method == "GET" else []
         result = self.app(environ, start_response)
-        remembered = environ.get(_ENVIRON_KEY)
+        remembered = environ.get(DOCUMENT_KEY)
         if remembered is not None and key is not None:
             self._remember(key, environ[_SNAPSHOT_KEY], remembered)
         return result

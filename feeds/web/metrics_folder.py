@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..ingest.forking import running
 from ..trust import private_folder
 
 log = logging.getLogger(__name__)
@@ -63,16 +64,5 @@ def _remove_orphans(parent: Path) -> None:
             mine = folder.stat().st_uid == os.geteuid() and not folder.is_symlink()
         except OSError:
             continue
-        if mine and pid.isdigit() and not _alive(int(pid)):
+        if mine and pid.isdigit() and not running(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this id exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

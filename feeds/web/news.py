@@ -7,21 +7,19 @@ the fast path), through the helpers of routes.py.
 """
 
 from datetime import UTC, datetime
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
-from ..model import ALL, MAX_SLUG, TOPICS
+from ..model import ALL, TOPICS
 from ..output.api import news_document, news_page
 from ..output.pages import made_to_measure
-from ..output.urls import absolute, news_path
+from ..output.urls import news_path
 from ..view.select import ArticleSelection
 from ..view.snapshot import Section, Snapshot
-from .routes import _WHOLE, _base_url, _moved, _query, _send, _settings, _state
+from .params import whole_number
+from .routes import _MAX_PAGE, _find_at, _query, _send, _settings, _state
 
 bp = Blueprint("news", __name__)
-
-MAX_PAGE = 1_000_000
 
 
 @bp.get("/api/news/index.json")
@@ -63,22 +61,15 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
 
 def _page_number(text: str) -> int:
     """The page number in the path, or a 400 that says what is accepted."""
-    if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= MAX_PAGE:
+    number = whole_number(text, _MAX_PAGE)
+    if number is None:
         abort(400, f"The page in /api/news/page/N/index.json must be a whole number from 1 "
-                   f"to {MAX_PAGE}.")
-    return int(text)
+                   f"to {_MAX_PAGE}.")
+    return number
 
 
 def _section(snapshot: Snapshot, kind: str, slug: str, page: int) -> Section:
     """The site or the topic; a 301 to the topic's canonical id; else a 404 naming it."""
     if kind == ALL:
         return snapshot.site
-    found = snapshot.section(TOPICS, slug) if len(slug) <= MAX_SLUG else None
-    if found is not None:
-        return found
-    if len(slug) <= MAX_SLUG and snapshot.section(TOPICS, slug.lower()) is not None:
-        location = absolute(_base_url(), news_path(slug.lower(), page))
-        query = request.query_string.decode("ascii", "replace")
-        abort(_moved(f"{location}?{query}" if query else location))
-    shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
-    abort(404, f"There is no topic '{shown}'. Every topic is listed at /.")
+    return _find_at(snapshot, TOPICS, slug, lambda canonical: news_path(canonical, page), "topic")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..trust import UnsafeFile
 from .audience import Audience, Poll, feed_of_document
 from .audience_store import AudienceStore
+from .fastpath import DOCUMENT_KEY, FAST_KEY
 from .state import FeedsState
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ class Event(NamedTuple):
     def length(self) -> str:
         """The Content-Length sent, or ''."""
         return next((value for name, value in self.headers if name == "Content-Length"), "")
+
+
+# Positions in a queued tuple: what makes two requests alike is all but when, how long it
+# took and the headers sent (a list, and the same for the same request).
+_METHOD, _HEADERS, _RENDERED = (Event._fields.index(name) for name in
+                                ("method", "headers", "rendered"))
 
 
 class Recorder:
@@ -109,7 +116,7 @@ class Recorder:
         self._lock = threading.Lock()
 
     def _run(self) -> None:
-        """Drain the queue every second; write the counts every few."""
+        """Drain the queue every DRAIN_SECONDS; write the counts every WRITE_SECONDS."""
         written = time.monotonic()
         while True:
             time.sleep(DRAIN_SECONDS)
@@ -196,7 +203,7 @@ class Observer:
 
         result = self.app(environ, observed)
         status, headers = seen or ("500", [])
-        known = environ.get("feeds.document")
+        known = environ.get(DOCUMENT_KEY)
         text = environ.get  # each cut now: a queued request holds at most MAX_TEXT of each
         self.recorder.record((
             time.time(), time.perf_counter() - started, text("REQUEST_METHOD", "")[:MAX_TEXT],
@@ -205,7 +212,7 @@ class Observer:
             text("HTTP_REFERER", "")[:MAX_TEXT],
             "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ,
             known.document_key if known is not None else None,
-            "feeds.rendered" in environ))  # Flask answered, not the fast path (stats.py)
+            FAST_KEY not in environ))  # Flask answered, not the fast path
         return result
 
 
@@ -224,7 +231,8 @@ def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
     request Flask answered stays apart (its render time counts)."""
     groups: dict[tuple, list] = {}
     for fields in events:
-        key = (*fields[2:6], *fields[7:]) if not fields[12] else (len(groups), fields[0])
+        key = (*fields[_METHOD:_HEADERS], *fields[_HEADERS + 1:]) if not fields[_RENDERED] \
+            else (len(groups), fields[0])
         group = groups.get(key)
         if group is None:
             groups[key] = [fields, fields[0], 1]

@@ -20,6 +20,7 @@ MAX_TOP = 50
 _NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,4})?")
 _SPAN = re.compile(r"([0-9]{1,4})([hdw])")
 _TOP = re.compile(r"[0-9]{1,2}")
+_WHOLE = re.compile(r"[0-9]{1,9}")
 _DAY_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WEEK_KEY = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
@@ -54,6 +55,24 @@ class BadQuery(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def whole_number(text: str, highest: int) -> int | None:
+    """text as a whole number from 1 to highest, in at most 9 ASCII digits; else None."""
+    return int(text) if _WHOLE.fullmatch(text) and 1 <= int(text) <= highest else None
+
+
+def one_whole_number(args: MultiDict, name: str, highest: int, why: str = "") -> int | None:
+    """The parameter name as a whole number from 1 to highest, None when absent; BadQuery
+    (400, saying what is accepted, then why) unless it is given once and within bounds."""
+    values = args.getlist(name)
+    if not values:
+        return None
+    number = whole_number(values[0], highest) if len(values) == 1 else None
+    if number is None:
+        raise BadQuery(400, f"{name} must be given once, as a whole number from 1 to "
+                            f"{highest}.{why}")
+    return number
 
 
 def read_query(args: MultiDict, snapshot: Snapshot) -> Query:

@@ -1,6 +1,5 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
-import re
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -34,12 +33,11 @@ from ..view.select import DigestSelection
 from ..view.snapshot import Section, Snapshot
 from .answer import answer, max_age_until, wants_gzip
 from .fastpath import remember
-from .params import BadQuery, form_fields, read_period, read_query
+from .params import BadQuery, form_fields, one_whole_number, read_period, read_query
 from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
 
-_WHOLE = re.compile(r"[0-9]{1,9}")
 _MAX_PAGE = 1_000_000
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
 _FMT = f"<any({', '.join(FORMATS)}):fmt>"
@@ -205,15 +203,23 @@ def _read(read: Callable[[], T]) -> T:
 
 def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
     """The section for slug; a 301 to the canonical spelling; else a 404 that says where to look."""
+    return _find_at(snapshot, kind, slug, lambda canonical: f"/{kind}/{canonical}{suffix}",
+                    "feed")
+
+
+def _find_at(snapshot: Snapshot, kind: str, slug: str, path: Callable[[str], str],
+             listed: str) -> Section:
+    """The section for slug; a 301 to path(the canonical spelling), the query kept; else a 404
+    saying that every one of listed is listed at /."""
     section = snapshot.section(kind, slug) if len(slug) <= MAX_SLUG else None
     if section is not None:
         return section
     if len(slug) <= MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
-        location = absolute(_base_url(), f"/{kind}/{slug.lower()}{suffix}")
+        location = absolute(_base_url(), path(slug.lower()))
         query = request.query_string.decode("ascii", "replace")
         abort(_moved(f"{location}?{query}" if query else location))
     shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
-    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every feed is listed at /.")
+    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every {listed} is listed at /.")
 
 
 def _moved(location: str, status: int = 301) -> BaseResponse:
@@ -239,16 +245,7 @@ def _paging(query: Query) -> tuple[int | None, int]:
 
 def _whole_param(name: str, highest: int, why: str = "") -> int | None:
     """A whole-number query parameter from 1 to highest, given at most once."""
-    values = request.args.getlist(name)
-    if not values:
-        return None
-    accepted = f"{name} must be given once, as a whole number from 1 to {highest}.{why}"
-    if len(values) > 1 or not _WHOLE.fullmatch(values[0]):
-        abort(400, accepted)
-    number = int(values[0])
-    if not 1 <= number <= highest:
-        abort(400, accepted)
-    return number
+    return _read(lambda: one_whole_number(request.args, name, highest, why))
 
 
 def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],

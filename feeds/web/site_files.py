@@ -12,6 +12,7 @@ from ..output.icons import ICON_FILES, icon_bytes
 from ..output.pages import BUILD_PATH
 from ..view.snapshot import newest_update
 from .answer import answer, wants_gzip
+from .routes import _base_url
 from .state import current_state
 
 bp = Blueprint("site_files", __name__)
@@ -59,8 +60,3 @@ def sitemap() -> Response:
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
     status, headers, body = answer(document, use_gzip, state.settings.max_age, request.environ)
     return Response(body, status, headers)
-
-
-def _base_url() -> str:
-    """BASE_URL when set, else the request's own root."""
-    return current_state().settings.base_url.rstrip("/") or request.root_url.rstrip("/")

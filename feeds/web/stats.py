@@ -6,7 +6,6 @@ import ipaddress
 import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
@@ -15,18 +14,13 @@ from ..settings import Settings
 from ..trust import UnsafeFile
 from .audience_store import EVERY, AudienceStore
 from .chart import colour_of, line_chart
+from .params import whole_number
 from .report import Report, as_csv, as_json, build_report
 from .state import current_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("stats", __name__)
 DEFAULT_DAYS, MAX_DAYS = 30, 366
-
-
-@bp.before_app_request
-def note_flask_answers() -> None:
-    """Mark a request Flask answers (not the fast path), for the render-time metric."""
-    request.environ["feeds.rendered"] = True
 
 
 @bp.before_request
@@ -88,12 +82,12 @@ def metrics() -> Response:
 
 def _report() -> Report:
     """The report over ?days= (default 30) days."""
-    days = request.args.get("days", str(DEFAULT_DAYS))
-    if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= MAX_DAYS:  # not ①
+    days = whole_number(request.args.get("days", str(DEFAULT_DAYS)), MAX_DAYS)
+    if days is None:
         abort(400, f"days must be a whole number from 1 to {MAX_DAYS}.")
     today = datetime.now(UTC).date()
-    since = (today - timedelta(days=int(days) - 1)).isoformat()
-    return build_report(_counts(since), today, int(days))
+    since = (today - timedelta(days=days - 1)).isoformat()
+    return build_report(_counts(since), today, days)
 
 
 def _counts(since: str) -> list:
@@ -128,16 +122,8 @@ def _token_matches(settings: Settings) -> bool:
 
 def _address_allowed(settings: Settings) -> bool:
     """Whether the request comes from an address STATS_ALLOW names."""
-    networks = _networks(settings.stats_allow)
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return any(address in network for network in networks)
-
-
-@cache
-def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """The networks a STATS_ALLOW value names."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False)
-                 for part in text.split(",") if part.strip())
+    return any(address in network for network in settings.stats_allow)

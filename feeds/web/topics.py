@@ -1,26 +1,24 @@
 """The hub's topics: a feed URL of this server read into its canonical form, and the document
 a GET of it returns now, rendered the same way."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from ..model import ALL, PROVIDERS, TOPICS, Article
+from ..model import PROVIDERS, TOPICS, Article
 from ..output.documents import Document
-from ..output.pages import feed_document, feed_page, made_to_measure
-from ..output.urls import feed_url
+from ..output.pages import feed_document, feed_page, largest_limit, made_to_measure
+from ..output.urls import feed_of_path, feed_url
 from ..settings import Settings
+from ..text import MAX_URL
 from ..view.query import Query
 from ..view.select import Period
 from ..view.snapshot import Snapshot
-from .params import BadQuery, read_query
+from .params import BadQuery, one_whole_number, read_query
 
-MAX_TOPIC = 2000  # characters of a topic URL
-_PATH = re.compile(r"/(?:feed|(topics|providers)/([^/]{1,400}))\.(rss|atom|json)")
-_WHOLE = re.compile(r"[0-9]{1,9}")
+MAX_TOPIC = MAX_URL  # characters of a topic URL, as of every URL the seeds give
 
 
 class NotATopic(Exception):
@@ -61,10 +59,10 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
     if len(url) > MAX_TOPIC or (parts.scheme.lower(), parts.netloc.lower()) != (
             base.scheme.lower(), base.netloc.lower()) or not parts.path.startswith(base.path):
         raise NotATopic(f"{url[:200]!r} is not a feed of {settings.base_url}.")
-    match = _PATH.fullmatch(parts.path[len(base.path):])
-    if match is None:
+    feed = feed_of_path(parts.path[len(base.path):])
+    if feed is None:
         raise NotATopic("the topic must be a feed (.rss, .atom or .json) of this server.")
-    kind, slug = match[1] or ALL, unquote(match[2] or "").lower()
+    kind, slug, fmt = feed
     if snapshot.section(kind, slug) is None:
         raise NotATopic(f"there is no feed {url[:200]!r}.")
     args = MultiDict(parse_qsl(parts.query, keep_blank_values=True))
@@ -74,17 +72,15 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
         query = read_query(args, snapshot)
     except BadQuery as error:
         raise NotATopic(error.message) from None
-    return Topic(kind, slug, match[3], query, _limit(args, settings.max_limit))
+    return Topic(kind, slug, fmt, query, _limit(args, largest_limit(settings, query)))
 
 
 def _limit(args: MultiDict, highest: int) -> int | None:
     """The topic's limit, when it gives one; NotATopic for one a GET refuses."""
-    values = args.getlist("limit")
-    if not values:
-        return None
-    if len(values) > 1 or not _WHOLE.fullmatch(values[0]) or not 1 <= int(values[0]) <= highest:
-        raise NotATopic(f"limit must be given once, as a whole number from 1 to {highest}.")
-    return int(values[0])
+    try:
+        return one_whole_number(args, "limit", highest)
+    except BadQuery as error:
+        raise NotATopic(error.message) from None
 
 
 def render_topic(topic: Topic, snapshot: Snapshot, settings: Settings,
