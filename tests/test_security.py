@@ -17,8 +17,8 @@ from conftest import BASE_URL, article_fields, seed_text
 from servers import deploy_conf, fetch, free_port, nginx, serve, serve_process, wait_until_up
 
 from feeds import create_app
+from feeds.ingest.parts import MAX_TOPICS
 from feeds.ingest.scan import MAX_DEPTH
-from feeds.ingest.seed import MAX_TOPICS
 from feeds.output.export import ExportError, export
 from feeds.view.cache import CACHE_VERSION, ParseCache
 from feeds.view.corpus import Corpus

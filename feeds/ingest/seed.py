@@ -3,25 +3,32 @@
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
-from ..model import MAX_SLUG, Article, Image, Provider, Related, SeedError, Topic
+from ..model import Article, SeedError
 from ..text import (
     clean,
-    domain_slug,
     http_url,
-    plain_text,
     search_words,
     shorten,
-    slugify,
     without_controls,
     without_forbidden,
 )
 from . import fastyaml
 from .files import NotReadable, ReadFailed, TooLarge, read_bounded
-from .media import MAX_EMBED, embed_url, image_type
+from .media import MAX_EMBED, embed_url
+from .parts import (
+    MAX_TITLE,
+    Invalid,
+    read_images,
+    read_provider,
+    read_related,
+    read_text,
+    read_topics,
+    type_name,
+)
 
 MAX_SEED_BYTES = 1024 * 1024
 SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
@@ -31,26 +38,10 @@ _CLOSING_LATER = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _MISSING = object()
-# Equal providers and topics recur in thousands of seeds: keep one instance of each.
-_SHARED: dict[object, object] = {}
-_MAX_SHARED = 100_000
 _EARLIEST_YEAR = 1900
-T = TypeVar("T")
-MAX_IMAGES = 10
-MAX_RELATED = 20
-MAX_TOPICS = 20
-# Entries of a list read before its cap is reached: the rest are never looked at, so a list of
-# a million (or of one value repeated by YAML aliases) costs no more than this.
-MAX_LIST_READ = 100
 # Longer texts are cut (ending in an ellipsis), so that no item grows past a known size.
-MAX_NAME = 200  # topic, provider and image names
-MAX_TITLE = 1000  # titles, of the article and of related coverage
 MAX_EXCERPT = 10_000
 MAX_SCORE = 1e15  # quality and heat beyond this (either way) make a seed invalid
-
-
-class _Invalid(Exception):
-    """A reason a seed is invalid, before its path is attached."""
 
 
 def read_seed(path: Path, name: str) -> Article:
@@ -73,30 +64,30 @@ def parse_seed(text: str, name: str) -> Article:
     """Parse a seed's text into an Article, raising SeedError(name, reason)."""
     try:
         return _article(_front_matter(text), name)
-    except _Invalid as error:
+    except Invalid as error:
         raise SeedError(name, str(error)) from None
 
 
 def _front_matter(text: str) -> dict[str, Any]:
     """The front-matter mapping of a seed's text."""
     if not text.strip():
-        raise _Invalid("is empty")
+        raise Invalid("is empty")
     if not _OPENING.match(text):
-        raise _Invalid("does not start with a '---' front-matter line")
+        raise Invalid("does not start with a '---' front-matter line")
     block = front_matter_block(text)
     if block is None:
-        raise _Invalid("has no closing '---' line after its front matter")
+        raise Invalid("has no closing '---' line after its front matter")
     block = without_forbidden(block)
     try:
         fields = fastyaml.load(block)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 2}" if mark else ""
-        raise _Invalid(f"has invalid YAML{where}: {error.problem}") from None
+        raise Invalid(f"has invalid YAML{where}: {error.problem}") from None
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as error:
-        raise _Invalid(f"has invalid YAML: {error}") from None
+        raise Invalid(f"has invalid YAML: {error}") from None
     if not isinstance(fields, dict):
-        raise _Invalid("front matter is not a mapping of fields")
+        raise Invalid("front matter is not a mapping of fields")
     return fields
 
 
@@ -120,7 +111,7 @@ def _article(fields: dict[str, Any], name: str) -> Article:
     if updated_raw is not None:
         updated_at = max(published_at, _moment(updated_raw, "updatedDateTime"))
     title = shorten(_required_text(fields, "title"), MAX_TITLE)
-    excerpt = shorten(_text(fields, "excerpt"), MAX_EXCERPT)
+    excerpt = shorten(read_text(fields, "excerpt"), MAX_EXCERPT)
     url = _article_url(fields)
     return Article(
         path=name,
@@ -129,12 +120,12 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         excerpt=excerpt,
         published_at=published_at,
         updated_at=updated_at,
-        provider=_provider(fields.get("provider")),
-        topics=_topics(fields.get("topics")),
-        images=_images(fields.get("images"), "images"),
-        related=_related(fields.get("related")),
-        type=_text(fields, "type"),
-        category=_text(fields, "category"),
+        provider=read_provider(fields.get("provider")),
+        topics=read_topics(fields.get("topics")),
+        images=read_images(fields.get("images"), "images"),
+        related=read_related(fields.get("related")),
+        type=read_text(fields, "type"),
+        category=read_text(fields, "category"),
         published=_flag(fields.get("published", _MISSING), "published", absent=True),
         deleted=_flag(fields.get("deleted", _MISSING), "deleted", absent=False),
         quality=_score(fields.get("quality"), "quality"),
@@ -151,23 +142,15 @@ def _article(fields: dict[str, Any], name: str) -> Article:
     )
 
 
-def _text(fields: dict[str, Any], key: str, label: str | None = None) -> str:
-    """An optional text field as plain text (references decoded, cleaned); '' when absent."""
-    value = fields.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _Invalid(f"{label or key} must be text, not {_type_name(value)} (quote it)")
-    return plain_text(value)
 
 
 def _required_text(fields: dict[str, Any], key: str) -> str:
     """A text field that must be present and non-empty."""
     if fields.get(key) is None:
-        raise _Invalid(f"{key} is missing")
-    value = _text(fields, key)
+        raise Invalid(f"{key} is missing")
+    value = read_text(fields, key)
     if not value:
-        raise _Invalid(f"{key} is empty")
+        raise Invalid(f"{key} is empty")
     return value
 
 
@@ -194,7 +177,7 @@ def _same(value: str, other: str) -> str:
 def _moment(value: Any, key: str) -> datetime:
     """A timezone-aware UTC datetime from what PyYAML yields; no offset means UTC."""
     if value is None:
-        raise _Invalid(f"{key} is missing")
+        raise Invalid(f"{key} is missing")
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -203,17 +186,17 @@ def _moment(value: Any, key: str) -> datetime:
         try:
             moment = datetime.fromisoformat(clean(value))
         except ValueError:
-            raise _Invalid(f"{key} {value[:40]!r} is not an ISO 8601 date or date-time") from None
+            raise Invalid(f"{key} {value[:40]!r} is not an ISO 8601 date or date-time") from None
     else:
-        raise _Invalid(f"{key} must be an ISO 8601 date or date-time, not {_type_name(value)}")
+        raise Invalid(f"{key} must be an ISO 8601 date or date-time, not {type_name(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
         moment = moment.astimezone(UTC)
     except OverflowError:
-        raise _Invalid(f"{key} is out of range") from None
+        raise Invalid(f"{key} is out of range") from None
     if moment.year < _EARLIEST_YEAR:
-        raise _Invalid(f"{key} is before {_EARLIEST_YEAR}")
+        raise Invalid(f"{key} is before {_EARLIEST_YEAR}")
     return moment
 
 
@@ -222,10 +205,10 @@ def _score(value: Any, key: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"{key} must be a number, not {_type_name(value)}")
+        raise Invalid(f"{key} must be a number, not {type_name(value)}")
     # Compared, never converted: an int of 400 digits has no float, and must not raise here.
     if not -MAX_SCORE <= value <= MAX_SCORE:  # NaN fails this too
-        raise _Invalid(f"{key} must be a number from {-MAX_SCORE:.0e} to {MAX_SCORE:.0e}")
+        raise Invalid(f"{key} must be a number from {-MAX_SCORE:.0e} to {MAX_SCORE:.0e}")
     return value
 
 
@@ -237,9 +220,9 @@ def _article_url(fields: dict[str, Any]) -> str:
             continue
         url = http_url(value)
         if url is None:
-            raise _Invalid(f"{key} {str(value)[:80]!r} is not an absolute http(s) URL")
+            raise Invalid(f"{key} {str(value)[:80]!r} is not an absolute http(s) URL")
         return url
-    raise _Invalid("originalUrl and webUrl are both missing; one is required")
+    raise Invalid("originalUrl and webUrl are both missing; one is required")
 
 
 def _flag(value: Any, key: str, absent: bool) -> bool:
@@ -252,111 +235,19 @@ def _flag(value: Any, key: str, absent: bool) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise _Invalid(f"{key} must be true or false, not {str(value)[:40]!r}")
+    raise Invalid(f"{key} must be true or false, not {str(value)[:40]!r}")
 
 
-def _provider(raw: Any) -> Provider | None:
-    """The provider mapping: name, domain, images."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise _Invalid(f"provider must be a mapping with name and domain, not {_type_name(raw)}")
-    name = _text(raw, "name", "provider.name")
-    domain = _text(raw, "domain", "provider.domain")
-    slug = domain_slug(domain) if domain else slugify(name)
-    if not slug:
-        return None
-    if len(slug) > MAX_SLUG:
-        raise _Invalid(f"provider {'domain' if domain else 'name'} is longer than {MAX_SLUG} "
-                       "characters")
-    images = _images(raw.get("images"), "provider.images")
-    return _shared(Provider(slug=slug, name=shorten(name or domain, MAX_NAME), domain=domain,
-                            images=images))
 
 
-def _topics(raw: Any) -> tuple[Topic, ...]:
-    """Topic names, one per slug, in the seed's order; the first MAX_TOPICS of them."""
-    topics: dict[str, Topic] = {}
-    for value in _list(raw, "topics"):
-        if not isinstance(value, str):
-            raise _Invalid(f"topics must be a list of names, and one is {_type_name(value)}")
-        name = plain_text(value)
-        slug = slugify(name)
-        if len(slug) > MAX_SLUG:
-            raise _Invalid(f"topic {name[:40]!r}... is longer than {MAX_SLUG} characters")
-        if slug and slug not in topics:
-            topics[slug] = Topic(slug=slug, name=shorten(name, MAX_NAME))
-            if len(topics) == MAX_TOPICS:
-                break
-    return _shared(tuple(topics.values()))
 
 
-def _images(raw: Any, key: str) -> tuple[Image, ...]:
-    """Images with an absolute http(s) URL; others are dropped."""
-    images = []
-    for value in _list(raw, key):
-        if not isinstance(value, dict):
-            raise _Invalid(f"{key} must be a list of mappings with url, and one is "
-                           f"{_type_name(value)}")
-        url = http_url(value.get("url"))
-        if url:
-            title = value.get("title")
-            images.append(
-                Image(
-                    url=url,
-                    width=_size(value.get("width")),
-                    height=_size(value.get("height")),
-                    title=shorten(plain_text(title), MAX_NAME) if isinstance(title, str) else "",
-                    cached=value.get("isCached") is True,
-                    type=image_type(value.get("type")),
-                )
-            )
-    return tuple(images[:MAX_IMAGES])
 
 
-def _related(raw: Any) -> tuple[Related, ...]:
-    """Related coverage with a title and an absolute URL; others are dropped."""
-    related = []
-    for value in _list(raw, "related"):
-        if not isinstance(value, dict):
-            raise _Invalid(f"related must be a list of mappings, and one is {_type_name(value)}")
-        title = value.get("title")
-        url = http_url(value.get("webUrl")) or http_url(value.get("originalUrl"))
-        provider = value.get("provider")
-        provider_name = provider.get("name") if isinstance(provider, dict) else None
-        title = shorten(plain_text(title), MAX_TITLE) if isinstance(title, str) else ""
-        if title and url:
-            provider_name = (shorten(plain_text(provider_name), MAX_NAME)
-                             if isinstance(provider_name, str) else "")
-            related.append(Related(title=title, url=url, provider_name=provider_name))
-    return tuple(related[:MAX_RELATED])
 
 
-def _list(raw: Any, key: str) -> list[Any]:
-    """The first MAX_LIST_READ entries of a list field; absent is empty."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise _Invalid(f"{key} must be a list, not {_type_name(raw)}")
-    return raw[:MAX_LIST_READ]
 
 
-def _size(value: Any) -> int | None:
-    """A positive pixel size, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
-        return value
-    return None
 
 
-def _shared(value: T) -> T:
-    """One instance for all equal values (providers, topics), to save memory and pickling."""
-    if len(_SHARED) > _MAX_SHARED:
-        _SHARED.clear()
-    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
-
-def _type_name(value: Any) -> str:
-    """How to name a value's type to a person."""
-    names = {bool: "true/false", int: "a number", float: "a number", list: "a list",
-             dict: "a mapping", str: "text", datetime: "a date", date: "a date"}
-    return names.get(type(value), type(value).__name__)

@@ -12,7 +12,8 @@ import yaml
 from ..text import domain_slug, http_url, plain_text, shorten, slugify
 from . import fastyaml
 from .files import NotReadable, read_bounded
-from .seed import MAX_NAME, front_matter_block
+from .parts import MAX_NAME
+from .seed import front_matter_block
 
 log = logging.getLogger(__name__)
 
