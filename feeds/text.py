@@ -15,7 +15,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")  # a run of letters and digits
 _NOT_DOMAIN = re.compile(r"[^a-z0-9.-]+")
 # What RFC 3986 allows after the authority, with '%' for escapes already made.
-_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 # The common case, needing no change: http(s), a plain host name, then only URL characters.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
                         r"(?:[/?#][A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*)?")
@@ -124,5 +124,5 @@ def http_url(value: object) -> str | None:
     if not url.startswith("//", len(parts.scheme) + 1) or _NOT_HOST.search(parts.netloc):
         return None
     authority_end = len(parts.scheme) + 3 + len(parts.netloc)
-    encoded = url[:authority_end] + quote(url[authority_end:], safe=_URL_SAFE)
+    encoded = url[:authority_end] + quote(url[authority_end:], safe=URL_SAFE)
     return encoded if len(encoded) <= MAX_URL else None

@@ -73,3 +73,10 @@ def test_an_http_1_0_request_with_no_host_is_answered_with_the_servers_own_links
         answer = b"".join(iter(lambda: sock.recv(65536), b""))
     assert answer.startswith(b"HTTP/1.0 200")
     assert f'href="{server}/feed.rss"'.encode() in answer
+
+
+def test_a_redirect_keeps_a_raw_utf_8_query_as_utf_8(site_client):
+    raw = "x=€&y=%C3%A9".encode().decode("latin-1")  # as a WSGI server passes the bytes
+    response = site_client.get("/topics/Astronomy.rss", environ_overrides={"QUERY_STRING": raw})
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/topics/astronomy.rss?x=%E2%82%AC&y=%C3%A9")

@@ -10,7 +10,7 @@ MAX_EMBED = 10_000  # characters of a featuredContent embed; a longer one is lef
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9.+-]{1,60}")
 
 
-def image_type(value: Any) -> str:
+def seed_image_type(value: Any) -> str:
     """An image's media type as the seed gives it (image/png), or '' when it gives none."""
     if isinstance(value, str) and _IMAGE_TYPE.fullmatch(value.strip().lower()):
         return value.strip().lower()

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from ..model import MAX_SLUG, Image, Provider, Related, Topic
 from ..text import domain_slug, http_url, plain_text, shorten, slugify
-from .media import image_type
+from .media import seed_image_type
 
 T = TypeVar("T")
 MAX_IMAGES = 10
@@ -90,7 +90,7 @@ def read_images(raw: Any, key: str) -> tuple[Image, ...]:
                     height=pixel_size(value.get("height")),
                     title=shorten(plain_text(title), MAX_NAME) if isinstance(title, str) else "",
                     cached=value.get("isCached") is True,
-                    type=image_type(value.get("type")),
+                    type=seed_image_type(value.get("type")),
                 )
             )
     return tuple(images[:MAX_IMAGES])

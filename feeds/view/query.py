@@ -60,11 +60,6 @@ class Query:
         """Whether the query asks nothing: the feed as it always was."""
         return self == PLAIN
 
-    @property
-    def follows_clock(self) -> bool:
-        """Whether what it selects changes with time alone (`since`, digests)."""
-        return self.since is not None or bool(self.digest)
-
     def pairs(self) -> list[tuple[str, str]]:
         """The canonical (parameter, value) pairs, in PARAMETERS order, defaults left out."""
         words = " ".join([*self.words, *(f"-{word}" for word in self.without_words)])

@@ -27,7 +27,7 @@ from ..output.pages import (
 from ..output.render import FORMATS
 from ..output.urls import absolute, page_url
 from ..settings import Settings
-from ..text import is_host
+from ..text import URL_SAFE, is_host
 from ..view.query import Query
 from ..view.select import DigestSelection
 from ..view.snapshot import Section, Snapshot
@@ -216,7 +216,8 @@ def _find_at(snapshot: Snapshot, kind: str, slug: str, path: Callable[[str], str
         return section
     if len(slug) <= MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
         location = absolute(_base_url(), path(slug.lower()))
-        query = request.query_string.decode("ascii", "replace")
+        # As sent, bytes a URL may not hold percent-encoded (raw UTF-8 kept as UTF-8).
+        query = quote(request.query_string, safe=URL_SAFE)
         abort(_moved(f"{location}?{query}" if query else location))
     shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
     abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every {listed} is listed at /.")
