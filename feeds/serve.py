@@ -21,6 +21,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 from .ingest.forking import forbid_forking
+from .text import is_port
 from .view.corpus import Corpus
 from .web.metrics_folder import metrics_folder
 
@@ -93,7 +94,7 @@ def _parse_bind(bind: str) -> dict:
     if bind.startswith("unix:"):
         return {"uds": Path(bind.removeprefix("unix:"))}
     host, _, port = bind.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not is_port(port):
         raise click.BadParameter("give HOST:PORT (127.0.0.1:8000) or unix:PATH", param_hint="bind")
     return {"address": host.strip("[]"), "port": int(port)}
 

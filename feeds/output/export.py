@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..model import ALL
 from ..settings import Settings
+from ..trust import UnsafeFile, check_owned
 from ..view.snapshot import Snapshot
 from .crawlers import root_files
 from .documents import Document
@@ -137,9 +138,11 @@ def _own_folder(folder: Path) -> None:
     status = os.lstat(folder)
     if not stat.S_ISDIR(status.st_mode):
         raise ExportError(f"{folder} is not a folder (a link?); remove it and export again")
-    if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+    try:
+        check_owned(folder)
+    except UnsafeFile:
         raise ExportError(f"{folder} belongs to another user or others may write it; "
-                          "remove it and export again")
+                          "remove it and export again") from None
     os.chmod(folder, 0o755)
 
 
