@@ -90,7 +90,12 @@ SETTINGS = (
     Setting("MAX_LIMIT", 500, _whole, "The largest `limit` a request may ask for."),
     Setting("MAX_AGE", 300, _whole,
             "Seconds clients and proxies may cache a response; RSS `ttl` in minutes."),
-    Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between scans of the seeds folder."),
+    Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between walks of the seeds folder while "
+            "file events are off or unavailable (and between retries of unreadable seeds)."),
+    Setting("WATCH", True, _flag, "Learn of changes from file events (inotify), one watcher "
+            "for the whole server; off: one process walks every RELOAD_SECONDS."),
+    Setting("WALK_SECONDS", 300, _seconds, "Seconds between the safety walks of the whole "
+            "folder while file events work (a change they missed waits this long)."),
     Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
             "ping, or `self` for the hub of its own at `/websub` (needs `STATE_DIR`); needs "
             "`BASE_URL`; empty: none."),
@@ -145,6 +150,8 @@ class Settings:
     max_limit: int
     max_age: int
     reload_seconds: float
+    watch: bool
+    walk_seconds: float
     websub_hub: str
     trust_proxy: bool
     cache_dir: str

@@ -17,7 +17,7 @@ from feeds.ingest import reading
 from feeds.ingest.reading import read_many
 from feeds.view.cache import ParseCache
 from feeds.view.corpus import Corpus
-from feeds.view.index import built_index, index_of
+from feeds.view.lookups import built_index, index_of
 
 
 def saved_corpus(seeds_dir, cache_dir) -> Corpus:

@@ -20,8 +20,9 @@ T = TypeVar("T")
 MAX_DEPTH = 32
 
 
-def seed_files(root: Path) -> Found:
-    """Each seed file under root by relative name: its stat key, or a SeedError.
+def seed_files(root: Path, under: str = "") -> Found:
+    """Each seed file under root (or only under its subfolder `under`) by relative name: its
+    stat key, or a SeedError.
 
     Iterative, so no depth of folders can overflow the stack; links to folders are never
     followed, so no loop is possible; hidden entries and the top-level `_data` are skipped.
@@ -30,13 +31,15 @@ def seed_files(root: Path) -> Found:
     a SeedError whose `retry` is set, so that what was read under it before is kept.
     """
     found: Found = {}
-    pending = [(str(root), "", 0)]
+    start = under.strip("/")
+    pending = [(str(root / start), start + "/", start.count("/") + 1) if start
+               else (str(root), "", 0)]
     while pending:
         folder, prefix, depth = pending.pop()
         try:
             listing = _listing(folder)
         except OSError as error:
-            if not prefix:
+            if prefix == (start + "/" if start else ""):
                 raise
             found[prefix] = SeedError(prefix, "is a folder that cannot be listed: "
                                       f"{error.strerror or error}", retry=True)
@@ -51,6 +54,36 @@ def seed_files(root: Path) -> Found:
             elif name.lower().endswith(SEED_SUFFIXES):
                 found[prefix + name] = _stat_key(entry, root, prefix + name)
     return found
+
+
+def seed_file(root: Path, name: str) -> StatKey | SeedError | None:
+    """The stat key of the one seed file `name` as a walk would see it, a SeedError, or None
+    when a walk would not list it (gone, hidden, not a seed, under a link or too deep)."""
+    parts = name.split("/")
+    if (not name.lower().endswith(SEED_SUFFIXES) or any(p.startswith(".") or not p for p in parts)
+            or parts[0] == "_data" or len(parts) > MAX_DEPTH + 1):
+        return None
+    folder = root
+    for part in parts[:-1]:  # links to folders are never followed
+        folder = folder / part
+        if not folder.is_dir() or folder.is_symlink():
+            return None
+    path = folder / parts[-1]
+    try:
+        status = path.lstat()
+        if stat.S_ISDIR(status.st_mode):
+            return None
+        if stat.S_ISLNK(status.st_mode):
+            if not path.resolve().is_relative_to(root):
+                return SeedError(name, "is a symlink to a file outside the seeds folder; "
+                                       "not followed")
+            status = path.stat()
+    except FileNotFoundError:
+        return None
+    except (OSError, RuntimeError) as error:
+        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}",
+                         retry=isinstance(error, OSError))
+    return _key_of(status, name)
 
 
 def _listing(folder: str) -> list[os.DirEntry]:
@@ -77,6 +110,11 @@ def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
     except (OSError, RuntimeError) as error:
         return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}",
                          retry=isinstance(error, OSError))
+    return _key_of(status, name)
+
+
+def _key_of(status: os.stat_result, name: str) -> StatKey | SeedError:
+    """The stat key of a regular file; anything else is no seed."""
     if not stat.S_ISREG(status.st_mode):
         return SeedError(name, "is not a regular file")
     return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino

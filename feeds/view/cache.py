@@ -31,7 +31,7 @@ _ALLOWED = {
     ("feeds.model", "Topic"), ("feeds.model", "Related"), ("feeds.model", "SeedError"),
     ("feeds.view.snapshot", "Snapshot"), ("feeds.view.snapshot", "Section"),
     ("feeds.ingest.sitedata", "SiteEntry"), ("feeds.ingest.sitedata", "SiteData"),
-    ("feeds.view.index", "Index"), ("array", "array"), ("array", "_array_reconstructor"),
+    ("feeds.view.index", "Index"), ("feeds.view.lookups", "Lookups"), ("array", "array"), ("array", "_array_reconstructor"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The seeds folder kept current: scan, re-read changed files, rebuild the published view."""
+"""The seeds folder kept current: changes learned from file events (or walks), the changed
+seeds read again, the published view updated in place of a rebuild."""
 
 import logging
 import os
@@ -10,48 +11,50 @@ from pathlib import Path
 from typing import Any
 
 from ..heap import HeapPolicy, unchanged
-from ..ingest.reading import read_many
 from ..ingest.scan import seed_files, seed_files_beside
 from ..ingest.sitedata import SiteData, SiteEntry, read_site_data, site_data_key
 from ..model import SeedError
 from ..settings import Settings
 from .cache import ParseCache
-from .decide import Entries, cacheable, plan_scan, seconds_to_wake, settle_reads
-from .index import built_index, index_of, keep_index
-from .snapshot import Snapshot, build_snapshot, changed_sections
+from .changes import EVERYTHING, ChangeRing
+from .decide import Entries, cacheable, seconds_to_wake
+from .follow import Reading, folders_of, followed, walked
+from .lookups import built_index, index_of
+from .reloading import Reloading
+from .snapshot import Snapshot, build_snapshot
+from .update import ViewState, state_of, updated_view
 from .watcher import Watcher
 
 log = logging.getLogger(__name__)
-CACHE_SAVE_SECONDS = 60
+CACHE_SAVE_SECONDS = 60  # at least; and at least 20 times what the last save took
+FULL_BUILD_FROM = 0.25  # changes to more than this share of the seeds: build the view whole
 
 
-class Corpus:
-    """The seeds folder, kept current by a stat scan every reload_seconds.
-
-    With reload_seconds > 0 a background thread in each process scans, so requests never wait
-    for a scan; with 0, every call to snapshot() scans first (for tests and one-off commands).
-    """
+class Corpus(Reloading):
+    """The seeds folder, kept current in the background (reload_seconds > 0) or read again at
+    every call to snapshot() (0: tests and one-off commands)."""
 
     def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
                  on_change: Callable[[list[tuple[str, str]]], None] | None = None,
                  log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 heap_policy: HeapPolicy = unchanged):
-        self.seeds_dir = Path(seeds_dir).absolute()  # resolved anew at every scan
-        self._root = self.seeds_dir.resolve()
+                 heap_policy: HeapPolicy = unchanged, watch: bool = True,
+                 walk_seconds: float = 300):
+        super().__init__(Path(seeds_dir).absolute(), reload_seconds, walk_seconds,
+                         ChangeRing() if reload_seconds else None, watch)
         self._heap_policy = heap_policy
-        self.reload_seconds = reload_seconds
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self.last_error: str | None = None
-        self.problems: tuple[str, ...] = ()  # what the last scan could not see, said to a person
-        self._scanned_monotonic = float("-inf")
+        self._problems: dict[str, str] = {}  # what the system would not let a scan see
         self._embargo_built_monotonic = float("-inf")
         self._site_entry = SiteEntry(name=title, description=description)
         self._entries: Entries = {}
+        self._folders: set[str] = set()
         self._site_key: tuple = ()
         self._site_data = SiteData({}, {})
         self._snapshot: Snapshot | None = None
+        self._state: ViewState | None = None
         self._saved_view: tuple | None = None
         self._lock = threading.Lock()
         self._on_change = on_change
@@ -59,6 +62,7 @@ class Corpus:
         self._cache = ParseCache(cache_dir, self.seeds_dir) if cache_dir else None
         self._cache_read = False
         self._saved_at = float("-inf")
+        self._save_took = 0.0
         self._unsaved = False
         self._watcher = Watcher(self) if reload_seconds else None
         self._progress = progress
@@ -70,7 +74,8 @@ class Corpus:
         """The corpus the settings describe; options (seeds_dir, reload_seconds...) override."""
         described = {"seeds_dir": settings.seeds_dir, "reload_seconds": settings.reload_seconds,
                      "title": settings.site_title, "description": settings.site_description,
-                     "cache_dir": settings.cache_dir or None}
+                     "cache_dir": settings.cache_dir or None, "watch": settings.watch,
+                     "walk_seconds": settings.walk_seconds}
         return cls(**{**described, **options})
 
     @property
@@ -78,49 +83,53 @@ class Corpus:
         """The snapshot as it stands, without scanning."""
         return self._snapshot
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What the last scans could not see, said to a person (and file events, if lost)."""
+        return tuple(sorted(self._problems.values())) + self.watch_problems()
+
     def load(self) -> Snapshot:
         """Read the folder if it has not been read yet (or always, with reload_seconds 0)."""
         if self._snapshot is None or not self.reload_seconds:
             with self._lock:
                 if self._snapshot is None or not self.reload_seconds:
-                    self._refresh_holding_lock()
+                    self._reload(walk=True)
         return self._snapshot  # type: ignore[return-value]
 
     def snapshot(self) -> Snapshot:
-        """The current published view, kept fresh by this process's background scanner."""
+        """The current published view, kept fresh by this process's background thread."""
         self.load()
         if self._watcher is not None:
             self._watcher.ensure_running()
         return self._snapshot  # type: ignore[return-value]
 
     def refresh(self) -> None:
-        """Scan, re-read what changed, and rebuild the view if anything did or an embargo ended."""
+        """Walk the whole folder, re-read what changed, and update the view."""
         with self._lock:
-            self._refresh_holding_lock()
+            self._reload(walk=True)
 
     def tick(self) -> None:
-        """What the watcher does when it wakes: scan if one is due, else only publish the
-        embargoes that have ended (which needs no walk of the folder)."""
+        """What the background thread does when it wakes: follow the changes the watcher
+        wrote, walk when a walk is due, publish the embargoes that ended."""
         with self._lock:
-            due = time.monotonic() - self._scanned_monotonic >= self.reload_seconds
-            self._refresh_holding_lock(scan=due)
+            self._reload(walk=False)
 
-    def _refresh_holding_lock(self, scan: bool = True) -> None:
-        """refresh(), for a caller that holds the lock: a folder that cannot be read keeps the
-        last good view (or an empty one, at first) and is reported in `last_error`.
+    def catch_up(self) -> None:
+        """Bring a process's view up to date before it serves (a worker forked long ago)."""
+        self.tick()
 
-        A first load by a server also builds the view's index, under the same heap policy, so
-        that workers forked from this process share it rather than each building its own.
-        """
+    def _reload(self, walk: bool) -> None:
+        """A reload under the lock and the heap policy: a folder that cannot be read keeps
+        the last good view (or an empty one, at first) and is reported in `last_error`."""
         first = self._snapshot is None
         started = time.perf_counter()
         with self._heap_policy(first):
             try:
-                self._refresh(scan or first)
+                self._changes(walk or first)
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first and self.reload_seconds:
-                self.prepare()
+                self._prepare_holding_lock()
         self.last_reload_seconds, self.reloads = time.perf_counter() - started, self.reloads + 1
 
     def failed(self, reason: str, error: BaseException | None = None) -> None:
@@ -134,39 +143,109 @@ class Corpus:
         if self._snapshot is None:
             self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
 
-    def _refresh(self, scan: bool) -> None:
-        """refresh(), under the heap policy: scan (when told), re-read what changed, rebuild
-        when anything did or an embargo ended."""
+    def _changes(self, walk: bool) -> None:
+        """Learn what changed (a walk, or the names in the ring), read it, update the view."""
         started = _now()
-        changed = seeds_changed = False
-        if scan:
-            root = self._resolved_root()
-            seeds_changed = self._scan_seeds(root)
-            changed = self._scan_site_data(root) or seeds_changed
-            self._scanned_monotonic = time.monotonic()
+        names = self.ring_names()
+        walk = walk or names is None or EVERYTHING in names or self.walk_due()
+        root = self.resolved_root()
+        if walk or names is None:
+            reading = self._walk(root)
+        else:
+            reading = followed(root, self._entries, [*names, *self.settling()], self._folders)
+        changed = self._take(reading)
+        site_changed = self._site_data_changed(root) if walk or reading.site_data else False
+        self._publish(changed, site_changed)
+        if walk:
+            self.walked(changed)
+            self.scanned_at, self.last_error = started, None  # only a walk that succeeded
+
+    def _walk(self, root: Path) -> Reading:
+        """Walk the whole folder (reading the parse cache beside it at a start)."""
+        if self._cache and not self._cache_read:
+            self._cache_read = True
+            found, (cached, self._saved_view) = seed_files_beside(root, self._cache.load)
+            self._entries = dict(cached)
+        else:
+            found = seed_files(root)
+        self._folders = folders_of(list(found))
+        return walked(root, self._entries, found, self._progress)
+
+    def _take(self, reading: Reading) -> list[tuple[str, Any, Any]]:
+        """Put a reading's entries in; (name, old result, new result) of each that changed."""
+        previous = self._entries
+        covered = previous.keys() | reading.entries.keys() if reading.covered is None else (
+            reading.covered)
+        changes = []
+        for name in covered:
+            old, new = previous.get(name), reading.entries.get(name)
+            if old is not new:
+                changes.append((name, old[1] if old else None, new[1] if new else None))
+        if reading.covered is None:
+            self._entries = reading.entries
+        else:
+            for name in covered:
+                if name in reading.entries:
+                    self._entries[name] = reading.entries[name]
+                else:
+                    self._entries.pop(name, None)
+            self._folders |= folders_of(list(reading.entries))
+        self.settle(reading.settling, reading.covered)
+        self._note_problems(reading, changes)
+        self._unsaved = self._unsaved or bool(changes)
+        return changes
+
+    def _note_problems(self, reading: Reading, changes: list[tuple[str, Any, Any]]) -> None:
+        """Name each newly invalid seed (every one at a start), and each new problem."""
+        first = self._snapshot is None
+        if self._log_invalid:
+            results = ([r for _, r in self._entries.values()] if first
+                       else [new for _, _, new in changes])
+            for result in results:
+                if isinstance(result, SeedError) and not result.retry:
+                    log.warning("invalid seed %s", result)
+        if reading.covered is None:
+            self._problems = {}
+        else:
+            for name in reading.covered:
+                self._problems.pop(name, None)
+        for problem in reading.problems:
+            reason = f"{problem.path}: {problem.reason}"
+            if reason not in self._problems.values():
+                log.error("the seeds folder cannot be seen as it is: %s; what was read there "
+                          "before is still served", reason)
+            self._problems[problem.path] = reason
+        self.unsettled(problem.path for problem in reading.problems)
+
+    def _publish(self, changes: list[tuple[str, Any, Any]], rebuild: bool) -> None:
+        """The view after the changes: updated in place, or built whole (at a start, when
+        site data changed or most seeds did); the watchers of changed sections are told."""
         now = _now()
         previous = self._snapshot
-        embargo_ended = bool(previous and previous.expires_at and now >= previous.expires_at)
-        if changed or previous is None or embargo_ended:
-            saved = None if seeds_changed else self._saved_view_still_true(now)
-            self._snapshot = saved or build_snapshot(
-                [result for _, result in self._entries.values()], self._site_data,
-                self._site_entry, now)
-            if embargo_ended:
-                self._embargo_built_monotonic = time.monotonic()
-            if previous is not None and self._on_change:
-                self._on_change(changed_sections(previous, self._snapshot))
+        ended = bool(previous and previous.expires_at and now >= previous.expires_at
+                     and time.monotonic() - self._embargo_built_monotonic >= self.reload_seconds)
+        if previous is not None and not changes and not ended and not rebuild:
+            return
+        if ended:
+            self._embargo_built_monotonic = time.monotonic()
+        saved = None if changes else self._saved_view_still_true(now)
         self._saved_view = None
-        if scan:
-            self.scanned_at, self.last_error = started, None  # only a scan that succeeded
-
-    def _resolved_root(self) -> Path:
-        """The seeds folder as it resolves now: a link that a deploy switched is followed."""
-        root = self.seeds_dir.resolve(strict=True)
-        if root != self._root:
-            log.info("the seeds folder %s now leads to %s", self.seeds_dir, root)
-            self._root = root
-        return root
+        if saved is not None:
+            self._snapshot, self._state = saved, None
+            return
+        if (previous is None or rebuild or self._state is None
+                or len(changes) > FULL_BUILD_FROM * max(1, len(self._entries))):
+            self._snapshot, self._state = build_snapshot(
+                [result for _, result in self._entries.values()], self._site_data,
+                self._site_entry, now), None
+            sections = None
+        else:
+            self._snapshot, sections = updated_view(
+                previous, self._state, [old for _, old, _ in changes if old is not None],
+                [new for _, _, new in changes if new is not None], self._site_data, now)
+        if previous is not None and self._on_change:
+            self._on_change(sections if sections is not None else _every_section(
+                previous, self._snapshot))
 
     def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
         """The view saved in the parse cache, if the same site data and names make it and no
@@ -178,64 +257,36 @@ class Corpus:
         if embargo_ended or (site_key, site_entry) != (self._site_key, self._site_entry):
             return None
         if index is not None:
-            keep_index(snapshot, index)
+            snapshot.lookups.keep(index)
         return snapshot
 
-    def catch_up(self) -> None:
-        """Refresh now if the last scan is older than reload_seconds."""
-        with self._lock:
-            if time.monotonic() - self._scanned_monotonic >= self.reload_seconds:
-                self._refresh_holding_lock()
-
     def prepare(self) -> None:
-        """Build the current view's index now, so that no made-to-measure feed waits for it."""
-        if self._snapshot is not None:
-            index_of(self._snapshot)
+        """Build the current view's index and its update state now, so that no request and
+        no change waits for them (before the workers fork, they share both)."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.lookups.built() is None:
+            index_of(snapshot)  # outside the lock: changes are followed meanwhile
+        if self._state is None:
+            with self._lock:
+                self._prepare_holding_lock()
+
+    def _prepare_holding_lock(self) -> None:
+        """prepare(), for a caller that holds the lock."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.lookups.built() is None:
+            index_of(snapshot)
+        if snapshot is not None and self._state is None:
+            self._state = state_of([r for _, r in self._entries.values()], snapshot)
 
     def seconds_to_next_refresh(self) -> float:
-        """Until the next scan, or the next embargo if that comes sooner."""
+        """Until the next look at the ring, walk, or embargo, whichever comes first."""
         expires_at = self._snapshot.expires_at if self._snapshot else None
         monotonic = time.monotonic()
-        return seconds_to_wake(
-            monotonic - self._scanned_monotonic, self.reload_seconds,
+        wake = seconds_to_wake(
+            monotonic - self.walked_monotonic, self.reload_seconds,
             (expires_at - _now()).total_seconds() if expires_at else None,
             monotonic - self._embargo_built_monotonic)
-
-    def _scan_seeds(self, root: Path) -> bool:
-        """Stat every seed file, read new and changed ones; True when anything changed."""
-        if self._cache and not self._cache_read:  # a start: read the cache while a child walks
-            self._cache_read = True
-            found, (cached, self._saved_view) = seed_files_beside(root, self._cache.load)
-            self._entries = dict(cached)
-        else:
-            found = seed_files(root)
-        previous = self._entries
-        plan = plan_scan(previous, found)
-        names = [name for name, _ in plan.to_read]
-        results = read_many(root, names, self._progress)
-        entries = settle_reads(plan, previous, [
-            (name, key, result) for (name, key), result in zip(plan.to_read, results,
-                                                               strict=True)])
-        changed = entries != previous
-        self._log_scan(previous, entries, plan.problems, changed)
-        self._entries = entries
-        self._unsaved = self._unsaved or changed  # deletions too: the cache must forget them
-        return changed
-
-    def _log_scan(self, previous: Entries, entries: Entries, problems: list[SeedError],
-                  changed: bool) -> None:
-        """Name each newly invalid seed (every one at a start), and each new problem."""
-        first = self._snapshot is None  # a start from the cache names its invalid seeds too
-        if (changed or first) and self._log_invalid:
-            for name, (_, result) in entries.items():
-                if isinstance(result, SeedError) and not result.retry and (
-                        first or previous.get(name) != entries[name]):
-                    log.warning("invalid seed %s", result)
-        reasons = tuple(f"{problem.path}: {problem.reason}" for problem in problems)
-        for reason in sorted(set(reasons) - set(self.problems)):
-            log.error("the seeds folder cannot be seen as it is: %s; what was read there "
-                      "before is still served", reason)
-        self.problems = reasons
+        return min(wake, self.follow_seconds())
 
     def wants_saving(self) -> bool:
         """Whether the parse cache is configured and holds less than this process has read."""
@@ -247,21 +298,23 @@ class Corpus:
         self._unsaved = False
 
     def save_cache(self, force: bool = False) -> None:
-        """Persist the parse results when some are new, at most once a minute unless forced.
+        """Persist the parse results when some are new: in the watching process only, at most
+        once a minute (or twenty times what a save takes) unless forced."""
+        wait = max(CACHE_SAVE_SECONDS, 20 * self._save_took)
+        if not (self._cache and self._unsaved and (force or (
+                self.is_watcher() and time.monotonic() - self._saved_at >= wait))):
+            return
+        started = time.perf_counter()
+        self.mark_saved()
+        with self._lock:  # the entries and the view built from them, as one
+            entries, snapshot = self._entries, self._snapshot
+            index = (built_index(snapshot) or index_of(snapshot)) if snapshot else None
+            view = (self._site_key, self._site_entry, snapshot, index)
+            kept = cacheable(entries)
+        self._cache.save(kept, view)
+        self._save_took = time.perf_counter() - started
 
-        The background scanner calls this, never the first load: a cold start does not wait
-        for the cache to be written (`serve` has a child write it at once).
-        """
-        if self._cache and self._unsaved and (
-                force or time.monotonic() - self._saved_at >= CACHE_SAVE_SECONDS):
-            self.mark_saved()
-            with self._lock:  # the entries and the view built from them, as one
-                entries, snapshot = self._entries, self._snapshot
-                view = (self._site_key, self._site_entry, snapshot,
-                        built_index(snapshot) if snapshot else None)
-            self._cache.save(cacheable(entries), view)
-
-    def _scan_site_data(self, root: Path) -> bool:
+    def _site_data_changed(self, root: Path) -> bool:
         """Re-read `_data/` when any of its files changed."""
         key = site_data_key(root)
         if key == self._site_key:
@@ -269,6 +322,14 @@ class Corpus:
         self._site_key = key
         self._site_data = read_site_data(root)
         return True
+
+
+def _every_section(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
+    """(kind, slug) of every section whose articles differ between two snapshots."""
+    old_sections = {(s.kind, s.slug): s.articles for s in old.sections()}
+    new_sections = {(s.kind, s.slug): s.articles for s in new.sections()}
+    return [key for key in old_sections.keys() | new_sections.keys()
+            if old_sections.get(key) != new_sections.get(key)]
 
 
 def _now() -> datetime:

@@ -10,6 +10,8 @@ from ..ingest.scan import Found, StatKey
 from ..model import Result, SeedError
 
 Entries = dict[str, tuple[StatKey | None, Result]]  # by seed name: the key it was read at
+# A seed read invalid that changed more recently than this may still be being written.
+SETTLE_NS = 1_000_000_000
 
 
 @dataclass(slots=True)
@@ -69,6 +71,15 @@ def settle_reads(plan: ScanPlan, previous: Entries, read: list[tuple[str, StatKe
     return entries
 
 
+def still_written(to_read: list[tuple[str, StatKey]], results: list[Result], now_ns: int
+                  ) -> set[str]:
+    """The seeds read invalid whose file changed within SETTLE_NS: most likely written in
+    several steps and not complete yet, they are read again before the failure is believed."""
+    return {name for (name, key), result in zip(to_read, results, strict=True)
+            if isinstance(result, SeedError) and not result.retry
+            and now_ns - key[1] < SETTLE_NS}
+
+
 def cacheable(entries: Entries) -> list[tuple[str, StatKey, Result]]:
     """The entries a parse cache may keep: none whose failure may pass, none without a key."""
     return [(name, key, result) for name, (key, result) in entries.items()
@@ -84,6 +95,18 @@ def seconds_to_wake(since_scan: float, reload_seconds: float, to_embargo: float 
     if to_embargo is not None:
         wait = min(wait, max(to_embargo, reload_seconds - since_embargo_build))
     return min(max(0.0, wait), 3600.0)
+
+
+def walk_due(watcher: bool, events_ready: bool, first_with_events: bool, watcher_alive: bool,
+             since_walk: float, reload_seconds: float, walk_seconds: float) -> bool:
+    """Whether a process walks the whole folder now. The watcher walks once its events are
+    in place (what changed before they were is seen then), then every walk_seconds as a
+    safety net, or every reload_seconds while it has no events; it has the others read what
+    it found. Another process walks only while no watcher is alive, every reload_seconds."""
+    if watcher:
+        return first_with_events or since_walk >= (walk_seconds if events_ready
+                                                    else reload_seconds)
+    return not watcher_alive and since_walk >= reload_seconds
 
 
 def _passing(result: Result) -> bool:

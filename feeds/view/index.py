@@ -5,15 +5,16 @@ so a sorted list of positions is already in feed order. Positions are kept in co
 """
 
 import math
-import threading
 from array import array
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..model import ALL, Article
-from .snapshot import Snapshot
 
-_DAY = 86400
-_KEPT = 2  # indexes of the current and the previous snapshot (a request may still hold it)
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
+
+DAY = 86400  # seconds
 
 
 def week_number(day: int) -> int:
@@ -24,7 +25,7 @@ def week_number(day: int) -> int:
 class Index:
     """A snapshot's positions by section and by search word, its dates, days and score ranks."""
 
-    def __init__(self, snapshot: Snapshot):
+    def __init__(self, snapshot: "Snapshot"):
         articles = snapshot.site.articles
         self.articles = articles
         where = {id(article): position for position, article in enumerate(articles)}
@@ -34,7 +35,7 @@ class Index:
         }
         self.words = _postings(articles)
         self.timestamps = array("d", [a.published_at.timestamp() for a in articles])
-        self.days = array("q", [int(stamp // _DAY) for stamp in self.timestamps])
+        self.days = array("q", [int(stamp // DAY) for stamp in self.timestamps])
         self.weeks = array("q", [week_number(day) for day in self.days])
         heat, quality = [a.heat for a in articles], [a.quality for a in articles]
         self.heat = _scores(heat)
@@ -52,7 +53,7 @@ class Index:
         """The positions of the articles whose title or excerpt has word."""
         return self.words.get(word, array("I"))
 
-    def fits(self, snapshot: Snapshot) -> bool:
+    def fits(self, snapshot: "Snapshot") -> bool:
         """Whether this index is the one of snapshot: its articles, its sections, and no
         position past them (the check for one read back from the parse cache)."""
         count = len(snapshot.site.articles)
@@ -101,32 +102,3 @@ def _ranks(scores: list[float | None]) -> array:
     for rank, position in enumerate(order):
         ranks[position] = rank
     return ranks
-
-
-_lock = threading.Lock()
-_indexes: tuple[tuple[Snapshot, Index], ...] = ()  # replaced whole, never changed in place
-
-
-def built_index(snapshot: Snapshot) -> Index | None:
-    """The snapshot's index if it is built, without building it."""
-    return next((index for known, index in _indexes if known is snapshot), None)
-
-
-def keep_index(snapshot: Snapshot, index: Index) -> None:
-    """Take index (read back with snapshot from the parse cache) as the snapshot's."""
-    global _indexes
-    with _lock:
-        _indexes = ((snapshot, index), *_indexes)[:_KEPT]
-
-
-def index_of(snapshot: Snapshot) -> Index:
-    """The snapshot's index, built on first use (once, whatever threads ask)."""
-    global _indexes
-    if (index := built_index(snapshot)) is not None:
-        return index
-    with _lock:
-        if (index := built_index(snapshot)) is not None:
-            return index
-        index = Index(snapshot)
-        _indexes = ((snapshot, index), *_indexes)[:_KEPT]
-        return index

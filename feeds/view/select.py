@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
-from .index import Index, index_of, week_number
+from .index import Index, week_number
+from .lookups import Changed, score_key
 from .query import Query
-from .snapshot import EPOCH, Section, Snapshot
+from .snapshot import EPOCH, Section, Snapshot, order_key
 
 _DAY = timedelta(days=1)
 
@@ -70,9 +71,9 @@ class ArticleSelection:
 class DigestSelection:
     """The finished periods that have matching articles, newest first."""
 
-    def __init__(self, index: Index, groups: list[tuple[int, list[int]]], query: Query,
+    def __init__(self, lookups: Changed, groups: list[tuple[int, list[int]]], query: Query,
                  changes_at: datetime | None):
-        self._index = index
+        self._articles = lookups.articles
         self._groups = groups
         self._query = query
         self.changes_at = changes_at
@@ -97,8 +98,8 @@ class DigestSelection:
 
     def _period(self, number: int, members: list[int]) -> Period:
         """The period numbered number, holding the top of members."""
-        articles = self._index.articles
-        top = heapq.nsmallest(self._query.top, members, key=lambda p: _digest_rank(articles[p], p))
+        articles = self._articles
+        top = heapq.nsmallest(self._query.top, members, key=lambda p: _digest_rank(articles[p]))
         return Period(self._query.digest, _period_start(number, self._weekly),
                       tuple(articles[p] for p in top), len(members))
 
@@ -110,19 +111,26 @@ def select(snapshot: Snapshot, section: Section, query: Query, now: datetime) ->
     """What query picks from section at moment now."""
     if query.is_plain:
         return ArticleSelection(section.articles)
-    index = index_of(snapshot)
-    positions, changes_at = _matching(index, section, query, now)
+    lookups = snapshot.lookups.of(snapshot)
+    cutoff = None if query.since is None else (now - query.since.length).timestamp()
+    found = _matching(lookups.index, section, query, cutoff, lookups.removed)
+    if lookups.added:
+        found = _with_added(lookups, found, section, query, cutoff)
+    changes_at = None
+    if query.since is not None and found:
+        oldest = lookups.per_article("timestamps")[found[-1]]
+        changes_at = datetime.fromtimestamp(oldest, UTC) + query.since.length
     if query.digest:
-        return _digest(index, positions, query, now, changes_at)
+        return _digest(lookups, found, query, now, changes_at)
     if query.sort != "date":
-        rank = index.heat_rank if query.sort == "heat" else index.quality_rank
-        positions.sort(key=rank.__getitem__)
-    return ArticleSelection(index.articles, positions, changes_at)
+        found = _by_score(lookups, found, query.sort)
+    return ArticleSelection(lookups.articles, found, changes_at)
 
 
-def _matching(index: Index, section: Section, query: Query,
-              now: datetime) -> tuple[list[int], datetime | None]:
-    """The positions that match, ascending (newest first), and when `since` drops the oldest."""
+def _matching(index: Index, section: Section, query: Query, cutoff: float | None,
+              removed: frozenset[int]) -> list[int]:
+    """The index's positions that match, ascending (newest first), none of removed, none
+    older than cutoff."""
     narrowing: list[Iterable[int]] = [index.word(word) for word in query.words]
     if section.kind != ALL:
         narrowing.append(index.positions(section.kind, section.slug))
@@ -132,17 +140,67 @@ def _matching(index: Index, section: Section, query: Query,
         narrowing.append(_union(index, PROVIDERS, query.providers))
     excluded = (_union(index, TOPICS, query.exclude_topics)
                 | _union(index, PROVIDERS, query.exclude_providers)
-                | set().union(*(index.word(word) for word in query.without_words)))
+                | set().union(*(index.word(word) for word in query.without_words)) | removed)
     found = _at_least(index, _without(_intersection(narrowing, len(index.articles)), excluded),
                       query)
-    if query.since is None:
-        return found, None
-    cutoff = (now - query.since.length).timestamp()
+    if cutoff is None:
+        return found
     stamps = index.timestamps
-    found = found[:bisect.bisect_left(found, True, key=lambda p: stamps[p] < cutoff)]
-    if not found:
-        return found, None
-    return found, datetime.fromtimestamp(stamps[found[-1]], UTC) + query.since.length
+    return found[:bisect.bisect_left(found, True, key=lambda p: stamps[p] < cutoff)]
+
+
+def _with_added(lookups: Changed, found: list[int], section: Section, query: Query,
+                cutoff: float | None) -> list[int]:
+    """found with the positions of the added articles that match, in feed order."""
+    merged = list(found)
+    articles = lookups.articles
+    for offset, article in enumerate(lookups.added):
+        if _matches(article, section, query, cutoff):
+            at = bisect.bisect_left(merged, order_key(article),
+                                    key=lambda p: order_key(articles[p]))
+            merged.insert(at, lookups.base + offset)
+    return merged
+
+
+def _matches(article: Article, section: Section, query: Query, cutoff: float | None) -> bool:
+    """Whether one article is one the query picks from section (what the index finds)."""
+    words = set(article.words.split())
+    topics = {topic.slug for topic in article.topics}
+    provider = {article.provider.slug} if article.provider else set()
+    mine = {(TOPICS, slug) for slug in topics} | {(PROVIDERS, slug) for slug in provider}
+    return (all(word in words for word in query.words)
+            and (section.kind == ALL or (section.kind, section.slug) in mine)
+            and (not query.topics or bool(topics & set(query.topics)))
+            and (not query.providers or bool(provider & set(query.providers)))
+            and not topics & set(query.exclude_topics)
+            and not provider & set(query.exclude_providers)
+            and not words & set(query.without_words)
+            and _reaches(article.quality, query.min_quality)
+            and _reaches(article.heat, query.min_heat)
+            and (cutoff is None or article.published_at.timestamp() >= cutoff))
+
+
+def _reaches(score: float | None, lowest: float | None) -> bool:
+    """Whether a score reaches a minimum: no score never does."""
+    return lowest is None or (score is not None and score >= lowest)
+
+
+def _by_score(lookups: Changed, found: list[int], sort: str) -> list[int]:
+    """found sorted by heat or quality, highest first, none last, then feed order."""
+    index = lookups.index
+    rank = index.heat_rank if sort == "heat" else index.quality_rank
+    ranked = [p for p in found if p < lookups.base] if lookups.added else found
+    ranked.sort(key=rank.__getitem__)
+    articles = lookups.articles
+
+    def key(position: int) -> tuple:
+        article = articles[position]
+        return score_key(article, article.heat if sort == "heat" else article.quality)
+
+    for position in found:
+        if position >= lookups.base:
+            bisect.insort(ranked, position, key=key)
+    return ranked
 
 
 def _union(index: Index, kind: str, slugs: tuple[str, ...]) -> set[int]:
@@ -176,11 +234,11 @@ def _at_least(index: Index, positions: list[int], query: Query) -> list[int]:
     return positions
 
 
-def _digest(index: Index, positions: list[int], query: Query, now: datetime,
+def _digest(lookups: Changed, positions: list[int], query: Query, now: datetime,
             changes_at: datetime | None) -> DigestSelection:
     """The matching positions grouped by finished period, newest first."""
     weekly = query.digest == "weekly"
-    numbers = index.weeks if weekly else index.days
+    numbers = lookups.per_article("weeks" if weekly else "days")
     # Newest first, so each period's members are consecutive.
     groups = [(number, list(members))
               for number, members in groupby(positions, key=numbers.__getitem__)]
@@ -189,7 +247,7 @@ def _digest(index: Index, positions: list[int], query: Query, now: datetime,
         groups.pop(0)
         ends = _period_start(current + 1, weekly)
         changes_at = min(changes_at, ends) if changes_at else ends
-    return DigestSelection(index, groups, query, changes_at)
+    return DigestSelection(lookups, groups, query, changes_at)
 
 
 def _period_number(day: int, weekly: bool) -> int:
@@ -202,7 +260,7 @@ def _period_start(number: int, weekly: bool) -> datetime:
     return EPOCH + (_DAY * (number * 7 - 3) if weekly else _DAY * number)
 
 
-def _digest_rank(article: Article, position: int) -> tuple:
-    """The digest's order: heat, then quality (highest first, none last), then newer date."""
+def _digest_rank(article: Article) -> tuple:
+    """The digest's order: heat, then quality (highest first, none last), then feed order."""
     heat, quality = article.heat, article.quality
-    return heat is None, -(heat or 0), quality is None, -(quality or 0), position
+    return heat is None, -(heat or 0), quality is None, -(quality or 0), *order_key(article)

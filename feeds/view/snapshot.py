@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from ..ingest.sitedata import SiteData, SiteEntry
 from ..model import ALL, PROVIDERS, TOPICS, Article, SeedError
+from .lookups import Lookups
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -38,6 +39,7 @@ class Snapshot:
     loaded_at: datetime
     expires_at: datetime | None
     embargoes: dict[tuple[str, str], datetime]  # the next embargo to end, by (kind, slug)
+    lookups: Lookups  # its made-to-measure index, built on first use or derived from the last
 
     def section(self, kind: str, slug: str = "") -> Section | None:
         """The section of that kind and slug, or None."""
@@ -70,11 +72,12 @@ def build_snapshot(results: list[Article | SeedError], site_data: SiteData,
         unpublished=len(articles) - published,
         loaded_at=now,
         expires_at=min((a.published_at for a in embargoed), default=None),
-        embargoes=_embargoes(embargoed),
+        embargoes=embargoes_of(embargoed),
+        lookups=Lookups(),
     )
 
 
-def _embargoes(embargoed: list[Article]) -> dict[tuple[str, str], datetime]:
+def embargoes_of(embargoed: list[Article]) -> dict[tuple[str, str], datetime]:
     """The earliest embargo by (kind, slug) of each section an embargoed article will join."""
     ends: dict[tuple[str, str], datetime] = {}
     for article in embargoed:
@@ -99,8 +102,13 @@ def _distinct(articles: Iterable[Article]) -> list[Article]:
 
 def _newest_first(articles: list[Article]) -> list[Article]:
     """Newest publishedDateTime first, ties by URL."""
-    articles.sort(key=lambda a: (-a.published_at.timestamp(), a.url))
+    articles.sort(key=order_key)
     return articles
+
+
+def order_key(article: Article) -> tuple[float, str]:
+    """Where an article stands in a feed: newest publishedDateTime first, ties by URL."""
+    return -article.published_at.timestamp(), article.url
 
 
 def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:
@@ -111,7 +119,7 @@ def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[s
         for topic in article.topics:
             grouped[topic.slug].append(article)
             spellings[topic.slug][topic.name] += 1
-    names = {slug: _most_common(spellings[slug]) for slug in grouped}
+    names = {slug: most_common(spellings[slug]) for slug in grouped}
     return _sections(TOPICS, grouped, names, site)
 
 
@@ -126,7 +134,7 @@ def _provider_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dic
             spellings[provider.slug][provider.name] += 1
             if provider.images and provider.slug not in logos:
                 logos[provider.slug] = provider.images[0].url
-    names = {slug: _most_common(spellings[slug]) for slug in grouped}
+    names = {slug: most_common(spellings[slug]) for slug in grouped}
     return _sections(PROVIDERS, grouped, names, site, logos)
 
 
@@ -146,7 +154,7 @@ def _sections(kind: str, grouped: dict[str, list[Article]], names: dict[str, str
     return sections
 
 
-def _most_common(spellings: Counter) -> str:
+def most_common(spellings: Counter) -> str:
     """The most common spelling, ties to the alphabetically first."""
     return min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
 

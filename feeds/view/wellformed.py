@@ -11,6 +11,7 @@ from typing import Any
 
 from ..ingest.sitedata import SiteEntry
 from ..model import Article, Image, Provider, Related, SeedError, Topic
+from .lookups import Lookups
 from .snapshot import Section, Snapshot
 
 
@@ -42,6 +43,7 @@ def well_formed_snapshot(snapshot: Any, articles: set[int]) -> bool:
                                          snapshot.unpublished))
         and _moment(snapshot.loaded_at)
         and (snapshot.expires_at is None or _moment(snapshot.expires_at))
+        and type(snapshot.lookups) is Lookups and snapshot.lookups.built() is None
         and type(snapshot.embargoes) is dict
         and all(type(key) is tuple and _moment(moment)
                 for key, moment in snapshot.embargoes.items()))

@@ -1,5 +1,6 @@
 """Routes: find the section, read paging, serve cached documents with HTTP caching."""
 
+import os
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -145,6 +146,8 @@ def healthz() -> Response:
         "topics": len(snapshot.topics),
         "providers": len(snapshot.providers),
         "last_reload": corpus.scanned_at.isoformat(timespec="seconds"),
+        **corpus.watch_state(),
+        "pid": os.getpid(),
     })
     response.cache_control.no_store = True
     if failure or problems:  # the feeds still serve the last good view; monitoring should know
