@@ -21,7 +21,7 @@ from .wellformed import well_formed_result, well_formed_site_entry, well_formed_
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
@@ -31,7 +31,8 @@ _ALLOWED = {
     ("feeds.model", "Topic"), ("feeds.model", "Related"), ("feeds.model", "SeedError"),
     ("feeds.view.snapshot", "Snapshot"), ("feeds.view.snapshot", "Section"),
     ("feeds.ingest.sitedata", "SiteEntry"), ("feeds.ingest.sitedata", "SiteData"),
-    ("feeds.view.index", "Index"), ("feeds.view.lookups", "Lookups"), ("array", "array"), ("array", "_array_reconstructor"),
+    ("feeds.view.index", "Index"), ("feeds.view.lookups", "Lookups"), ("array", "array"),
+    ("array", "_array_reconstructor"),
 }
 
 
