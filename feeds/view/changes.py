@@ -36,6 +36,7 @@ class ChangeRing:
         self._seen = 0
         self._writing = threading.Lock()
         self._ballot: tuple[int, int] | None = None  # (pid, descriptor of this process's own)
+        self._holder = 0  # the pid that holds the lock, seen from here
 
     def written(self) -> int:
         """Bytes ever written to the ring."""
@@ -81,7 +82,12 @@ class ChangeRing:
             fcntl.flock(self._ballot[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False
+        self._holder = os.getpid()
         return True
+
+    def holds(self) -> bool:
+        """Whether this process was elected (without trying to be)."""
+        return self._holder == os.getpid()
 
     def beat(self, mode: int) -> None:
         """The watcher's sign of life, and how it learns of changes."""

@@ -146,7 +146,7 @@ class Corpus(Reloading):
     def _changes(self, walk: bool) -> None:
         """Learn what changed (a walk, or the names in the ring), read it, update the view."""
         started = _now()
-        names = self.ring_names()
+        names = [] if walk else self.ring_names()  # a load or a refresh elects nobody
         walk = walk or names is None or EVERYTHING in names or self.walk_due()
         root = self.resolved_root()
         if walk or names is None:

@@ -76,7 +76,7 @@ class Reloading:
         changed, and beats for them when it has no events."""
         self.walks += 1
         self.walked_monotonic = time.monotonic()
-        if self._ring is None or not self._ring.elected():
+        if self._ring is None or not self._ring.holds():
             return
         if self._events is not None and self._events.ready.is_set():
             self._events_walked = True
@@ -120,7 +120,7 @@ class Reloading:
         if self._ring is None:
             return ()
         heard, pid, mode = self._ring.watcher()
-        if self._events is not None and self._events.error and self.is_watcher():
+        if self._events is not None and self._events.error and self._ring.holds():
             return (f"file events are unavailable ({self._events.error}); the folder is "
                     f"walked every {self.reload_seconds:g} s",)
         if mode != NOBODY and heard >= self._stale_seconds():
@@ -131,8 +131,9 @@ class Reloading:
     def watch_state(self) -> dict[str, Any]:
         """How changes are learned, for /healthz."""
         if self._ring is None:
-            return {"changes": "walk at every request"}
+            return {"changes": "walk at every request", "walks": self.walks}
         heard, pid, mode = self._ring.watcher()
         how = {EVENTS: "file events", WALKING: "walks"}.get(mode, "not yet watched")
         return {"changes": how, "watcher": pid or None,
-                "watcher_heard": round(heard, 1) if heard != float("inf") else None}
+                "watcher_heard": round(heard, 1) if heard != float("inf") else None,
+                "walks": self.walks}
