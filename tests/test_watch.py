@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import article_fields, seed_text
-from feeds.view.corpus import Corpus
 from servers import serve
 from test_incremental import _same
+
+from feeds.view.corpus import Corpus
 
 
 def wait_for(condition, seconds: float = 15) -> None:
