@@ -320,7 +320,8 @@ def test_a_ping_from_another_instance_makes_the_hub_read_its_seeds_at_once(tmp_p
     seeds, state = tmp_path / "seeds", tmp_path / "state"
     seeds.mkdir()
     (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
-    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600")) as base:
+    # Without file events (which would show it at once), nothing reads it for 600 s.
+    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600", FEEDS_WATCH="off")) as base:
         url = add(seeds, "Pinged")
         time.sleep(1)
         assert fetch(f"{base}/topics/pinged.atom")[0] == 404  # not read: no reload for 600 s
