@@ -19,12 +19,12 @@ from .feedgen_ext import (
     MediaPlayerEntryExtension,
     MediaPlayerExtension,
 )
-from .feedpage import FeedPage, feed_title, newest_change
+from .feedpage import FeedPage, feed_title
 from .jsonfeed import render_json
 from .media import PLAYER_TYPE, image_type, is_video, player_url
 from .urls import absolute, feed_url
 
-__all__ = ["FORMATS", "FeedPage", "feed_title", "newest_change", "render"]
+__all__ = ["FORMATS", "FeedPage", "feed_title", "render"]
 
 GENERATOR = "Seed Feeds"
 

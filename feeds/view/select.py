@@ -4,15 +4,18 @@ import bisect
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
-from .index import Index, index_of, week_number
+from ..periods import DAY as _DAY
+from ..periods import digest_rank as _digest_rank
+from ..periods import period_key
+from ..periods import period_number as _period_number
+from ..periods import period_start as _period_start
+from .index import Index, index_of
 from .query import Query
 from .snapshot import EPOCH, Section, Snapshot
-
-_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +41,6 @@ class Period:
     def updated(self) -> datetime:
         """When the period or one of its articles last changed: never the clock."""
         return max(self.end, *(article.updated_at for article in self.articles))
-
-
-def period_key(digest: str, day: date) -> str:
-    """The name of the period of that kind that holds day."""
-    if digest == "weekly":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    return day.isoformat()
 
 
 class ArticleSelection:
@@ -190,19 +185,3 @@ def _digest(index: Index, positions: list[int], query: Query, now: datetime,
         ends = _period_start(current + 1, weekly)
         changes_at = min(changes_at, ends) if changes_at else ends
     return DigestSelection(index, groups, query, changes_at)
-
-
-def _period_number(day: int, weekly: bool) -> int:
-    """The number of the day's period: the day's own (since 1970-01-01), or its week's."""
-    return week_number(day) if weekly else day
-
-
-def _period_start(number: int, weekly: bool) -> datetime:
-    """The first moment of a numbered period."""
-    return EPOCH + (_DAY * (number * 7 - 3) if weekly else _DAY * number)
-
-
-def _digest_rank(article: Article, position: int) -> tuple:
-    """The digest's order: heat, then quality (highest first, none last), then newer date."""
-    heat, quality = article.heat, article.quality
-    return heat is None, -(heat or 0), quality is None, -(quality or 0), position
