@@ -59,7 +59,8 @@ def highest_first(score: float | None) -> tuple[bool, float]:
 def ranks(scores: Sequence[float | None]) -> array:
     """Each position's rank by score, highest first; ties by position (newer, then URL);
     articles without the score after every scored one."""
-    order = sorted(range(len(scores)), key=lambda p: (*highest_first(scores[p]), p))
+    places = [highest_first(score) for score in scores]
+    order = sorted(range(len(scores)), key=places.__getitem__)  # stable: ties keep positions
     ranked = array("I", bytes(4 * len(order)))
     for rank, position in enumerate(order):
         ranked[position] = rank
