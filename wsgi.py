@@ -1,4 +1,5 @@
-"""The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi run`."""
+"""The WSGI entry point, `wsgi:app`: `flask --app wsgi serve` (granian, in production),
+`flask --app wsgi run` (development), or any WSGI server given `wsgi:app`."""
 
 from feeds import create_app
 

@@ -59,7 +59,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
     try:
         settings = current_state().settings
         base = base_url_for_export(base_url, settings)
-        snapshot = _read(Path(settings.seeds_dir))
+        snapshot = _read_once(Path(settings.seeds_dir))
         report = export(outdir.absolute(), site_files(snapshot, base, settings))
     except ExportError as error:
         raise click.UsageError(str(error)) from None
@@ -72,7 +72,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
         click.echo(f"{len(snapshot.invalid)} invalid seeds skipped; `check` lists them", err=True)
 
 
-def _read(seeds_dir: Path) -> Snapshot:
+def _read_once(seeds_dir: Path) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
     corpus = _corpus(seeds_dir)
     snapshot = corpus.load()

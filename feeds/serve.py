@@ -20,7 +20,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
-from .ingest.forking import forbid_forking
+from .ingest.forking import forbid_forking, may_fork
 from .text import is_port
 from .view.corpus import Corpus
 from .web.metrics_folder import metrics_folder
@@ -101,8 +101,12 @@ def _parse_bind(bind: str) -> dict:
 
 def _write_cache_in_a_child(corpus: Corpus) -> None:
     """Write the parse cache from a forked child, so that serving starts at once; the child
-    holds the same view, copied on write, and no thread exists yet to make forking unsafe."""
+    holds the same view, copied on write. Where forking is not safe (a thread runs), this
+    process writes it, and serving starts after."""
     if not corpus.wants_saving():
+        return
+    if not may_fork():
+        corpus.save_cache(force=True)
         return
     pid = os.fork()
     if pid == 0:  # the child forks again and exits, so that nobody has to wait for the writer

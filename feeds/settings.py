@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .text import yes_or_no
+
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
@@ -21,16 +23,17 @@ class Setting:
     help: str
 
 
-def _flag(value: Any) -> bool:
-    """A yes/no setting from the environment or a mapping."""
+def _switch(value: Any) -> bool:
+    """A yes/no setting from the environment (empty: no) or a mapping."""
     if isinstance(value, str):
-        if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        answer = yes_or_no(value) if value.strip() else False
+        if answer is None:
             raise ValueError(f"{value!r} is not true or false")
-        return value.strip().lower() in ("1", "true", "yes", "on")
+        return answer
     return bool(value)
 
 
-def _text(value: Any) -> str:
+def _string(value: Any) -> str:
     """A text setting; the environment's JSON decoding may have made it a number."""
     return "" if value is None else str(value)
 
@@ -60,7 +63,7 @@ def _aliases(value: Any) -> tuple[tuple[str, str], ...]:
         pairs = [tuple(pair) for pair in value]
     else:
         pairs = [tuple(item.partition("=")[::2]) for item in
-                 _text(value).replace(",", " ").split()]
+                 _string(value).replace(",", " ").split()]
     for old, new in pairs:
         if not (re.fullmatch(_ALIAS_PATH, old) and re.fullmatch(_ALIAS_PATH, new)):
             raise ValueError(f"{old}={new} is not OLD=NEW, two paths that start with /")
@@ -72,37 +75,37 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def _networks(value: Any) -> tuple[Network, ...]:
     """IP addresses or networks: a comma list (or the networks themselves), read once."""
-    parts = value if isinstance(value, tuple | list) else _text(value).split(",")
+    parts = value if isinstance(value, tuple | list) else _string(value).split(",")
     return tuple(ipaddress.ip_network(str(part).strip(), strict=False)
                  for part in parts if str(part).strip())
 
 
 SETTINGS = (
-    Setting("SEEDS_DIR", str(PROJECT_SEEDS), _text, "Folder of seed files, read recursively."),
-    Setting("SITE_TITLE", "Seed Feeds", _text, "Title of the site and of every feed."),
-    Setting("SITE_DESCRIPTION", "", _text, "Description of the site-wide feeds."),
-    Setting("BASE_URL", "", _text,
+    Setting("SEEDS_DIR", str(PROJECT_SEEDS), _string, "Folder of seed files, read recursively."),
+    Setting("SITE_TITLE", "Seed Feeds", _string, "Title of the site and of every feed."),
+    Setting("SITE_DESCRIPTION", "", _string, "Description of the site-wide feeds."),
+    Setting("BASE_URL", "", _string,
             "Scheme, host and prefix for absolute links (`https://feeds.example.com`); "
             "empty: the request's own. Set it in production so that a forged `Host` header "
             "moves no link."),
-    Setting("LANGUAGE", "en-us", _text, "Language of the feeds."),
+    Setting("LANGUAGE", "en-us", _string, "Language of the feeds."),
     Setting("LIMIT", 50, _whole, "Items a page when a request gives no `limit`."),
     Setting("MAX_LIMIT", 500, _whole, "The largest `limit` a request may ask for."),
     Setting("MAX_AGE", 300, _whole,
             "Seconds clients and proxies may cache a response; RSS `ttl` in minutes."),
     Setting("RELOAD_SECONDS", 5, _seconds, "Seconds between walks of the seeds folder while "
             "file events are off or unavailable (and between retries of unreadable seeds)."),
-    Setting("WATCH", True, _flag, "Learn of changes from file events (inotify), one watcher "
+    Setting("WATCH", True, _switch, "Learn of changes from file events (inotify), one watcher "
             "for the whole server; off: one process walks every RELOAD_SECONDS."),
     Setting("WALK_SECONDS", 300, _seconds, "Seconds between the safety walks of the whole "
             "folder while file events work (a change they missed waits this long)."),
-    Setting("WEBSUB_HUB", "", _text, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
+    Setting("WEBSUB_HUB", "", _string, "URL of a WebSub hub to advertise (`rel=\"hub\"`) and "
             "ping, or `self` for the hub of its own at `/websub` (needs `STATE_DIR`); needs "
             "`BASE_URL`; empty: none."),
-    Setting("TRUST_PROXY", False, _flag,
+    Setting("TRUST_PROXY", False, _switch,
             "Honour `X-Forwarded-For/-Proto/-Host/-Prefix` from one proxy in front."),
-    Setting("CACHE_DIR", "", _text, "Folder for the persisted parse cache; empty: none."),
-    Setting("STATE_DIR", "", _text, "Folder for the server's own state (hub subscriptions, "
+    Setting("CACHE_DIR", "", _string, "Folder for the persisted parse cache; empty: none."),
+    Setting("STATE_DIR", "", _string, "Folder for the server's own state (hub subscriptions, "
             "audience counts), SQLite files only this user may write; empty: none."),
     Setting("HUB_LEASE_SECONDS", 864_000, _whole,
             "Lease of a hub subscription that asks for none (10 days)."),
@@ -113,11 +116,11 @@ SETTINGS = (
             "delivery."),
     Setting("HUB_MAX_SUBSCRIPTIONS", 10_000, _whole, "Hub subscriptions in all, at most."),
     Setting("HUB_MAX_PER_HOST", 100, _whole, "Hub subscriptions of one callback host, at most."),
-    Setting("HUB_ALLOW_PRIVATE", False, _flag,
+    Setting("HUB_ALLOW_PRIVATE", False, _switch,
             "Let the hub call back loopback, private and link-local addresses (for tests)."),
     Setting("API_PAGE_SIZE", 25, _whole,
             "Articles a page of the JSON news API (`/api/news/...`); 25, as the origin site."),
-    Setting("SITEMAP", True, _flag,
+    Setting("SITEMAP", True, _switch,
             "Serve `/sitemap.xml` of the standard pages and name it in `/robots.txt`."),
     Setting("FEED_ALIASES", (), _aliases,
             "Old paths of your own that answer as a page or feed of this site, "
@@ -127,12 +130,12 @@ SETTINGS = (
             "bodies, gzip and what their keys hold."),
     Setting("AUDIENCE_DAYS", 400, _whole, "Days of subscriber counts kept in `STATE_DIR`; "
             "0: no counting."),
-    Setting("STATS_TOKEN", "", _text, "Bearer token that opens `/stats` and `/metrics`; "
+    Setting("STATS_TOKEN", "", _string, "Bearer token that opens `/stats` and `/metrics`; "
             "empty: both are off (404)."),
     Setting("STATS_ALLOW", "", _networks, "Comma list of addresses or networks "
             "(`127.0.0.1, 10.0.0.0/8`) that may open `/stats` and `/metrics` without the "
             "token (once `STATS_TOKEN` is set)."),
-    Setting("ACCESS_LOG", False, _flag, "Log one JSON line a request (logger `feeds.access`, "
+    Setting("ACCESS_LOG", False, _switch, "Log one JSON line a request (logger `feeds.access`, "
             "on stderr), in the fields of `deploy/nginx.conf`'s JSON log."),
 )
 

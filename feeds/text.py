@@ -22,6 +22,8 @@ _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,63}"
 # A Host header's value: a name or an IPv6 literal, an optional port. No nested repetition, so
 # matching takes time linear in the length, whatever a client sends.
 HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::([0-9]{1,5}))?")
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
 _NOT_HOST = re.compile(r"[^A-Za-z0-9.\-:@\[\]_~!$&'()*+,;=\u0080-\U0010ffff]")
 
 
@@ -34,6 +36,13 @@ def is_host(value: str) -> bool:
 def is_port(value: str) -> bool:
     """Whether value is a TCP port number, 1 to 65535, in digits."""
     return value.isascii() and value.isdigit() and len(value) <= 5 and 0 < int(value) < 65536
+
+
+def yes_or_no(text: str) -> bool | None:
+    """text as a yes (1, true, yes, on) or a no (0, false, no, off), in any case and spacing;
+    None when it is neither: the one reading of a switch, in settings and in seeds alike."""
+    word = text.strip().lower()
+    return True if word in _YES else False if word in _NO else None
 
 
 def without_forbidden(text: str) -> str:

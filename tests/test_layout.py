@@ -1,5 +1,5 @@
 """The package shows its stages, and every import points down the flow:
-files -> ingest -> view -> output -> web -> HTTP (shared data in model, settings, text)."""
+files -> ingest -> view -> output -> web -> HTTP (shared data in model, settings, text, periods)."""
 
 import ast
 
@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 
 STAGES = ["ingest", "view", "output", "web"]
-SHARED = {"model", "settings", "text", "heap", "trust"}
+SHARED = {"model", "settings", "text", "heap", "trust", "periods"}
 
 
 def imported_stages(path) -> set[str]:

@@ -18,6 +18,9 @@ from abuse import idle_connections, raw_exchange, seconds_to_answer, trickling_c
 from conftest import article_fields, seed_text
 from servers import REPO, fetch, free_port, serve, serve_process, wait_until_up
 
+from feeds.serve import _write_cache_in_a_child
+from feeds.view.corpus import Corpus
+
 pytestmark = pytest.mark.server
 HEADER_TIMEOUT = 2
 
@@ -193,6 +196,27 @@ def test_the_launcher_writes_the_parse_cache_and_a_restart_starts_from_it(tmp_pa
     cache_file.write_bytes(cache_file.read_bytes()[:100])  # half-written
     with serve(env) as base:
         assert b"Cached AAAA" in fetch(f"{base}/feed.rss")[2]
+
+
+def test_the_launcher_writes_the_parse_cache_itself_where_a_thread_makes_forking_unsafe(
+        tmp_path):
+    seeds, cache = tmp_path / "seeds", tmp_path / "cache"
+    seeds.mkdir()
+    (seeds / "a.md").write_text(seed_text(**article_fields(1)))
+    corpus = Corpus(seeds, reload_seconds=0, cache_dir=cache)
+    corpus.load()
+    forks: list[int] = []
+    os.register_at_fork(before=lambda: forks.append(os.getpid()))
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        _write_cache_in_a_child(corpus)
+    finally:
+        stop.set()
+        thread.join()
+    assert forks == [] and not corpus.wants_saving()
+    assert len(list(cache.glob("parse-cache-*.pickle"))) == 1
 
 
 def test_granian_run_directly_serves_the_app(seeds):

@@ -3,10 +3,12 @@
 import re
 
 import pytest
-from conftest import REPO, article_fields
+from conftest import REPO, article_fields, seed_text
 
 from feeds import create_app
-from feeds.settings import SETTINGS
+from feeds.ingest.seed import parse_seed
+from feeds.model import SeedError
+from feeds.settings import SETTINGS, Settings
 
 
 def test_readme_documents_every_setting_with_its_help():
@@ -50,3 +52,25 @@ def test_the_typed_settings_have_a_field_for_every_setting(seeds_dir):
     settings = create_app({"SEEDS_DIR": str(seeds_dir), "LIMIT": "7"}).extensions["feeds"].settings
     assert set(settings.as_config()) == {setting.name for setting in SETTINGS}
     assert (settings.limit, settings.seeds_dir) == (7, str(seeds_dir))
+
+
+@pytest.mark.parametrize("word, meaning", [
+    ("1", True), (" Yes ", True), ("ON", True), ("true", True),
+    ("0", False), ("No", False), ("off\t", False), ("FALSE", False),
+    ("y", None), ("2", None), ("nein", None), ("truee", None),
+])
+def test_a_switch_reads_the_same_in_settings_and_in_seeds(word, meaning):
+    if meaning is None:
+        with pytest.raises(ValueError, match="TRUST_PROXY"):
+            Settings.of({"TRUST_PROXY": word})
+        with pytest.raises(SeedError, match="published must be true or false"):
+            parse_seed(seed_text(**article_fields(published=word)), "switch.md")
+        return
+    assert Settings.of({"TRUST_PROXY": word}).trust_proxy is meaning
+    assert parse_seed(seed_text(**article_fields(published=word)), "switch.md").published is meaning
+
+
+def test_an_empty_switch_setting_is_off_and_an_empty_seed_switch_is_an_error():
+    assert Settings.of({"TRUST_PROXY": " "}).trust_proxy is False
+    with pytest.raises(SeedError, match="published must be true or false"):
+        parse_seed(seed_text(**article_fields(published=" ")), "switch.md")

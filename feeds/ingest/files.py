@@ -35,14 +35,14 @@ def read_bounded(path: str | os.PathLike, max_bytes: int, follow_links: bool = T
         if not stat.S_ISREG(status.st_mode):
             raise NotReadable("is not a regular file")
         if status.st_size > max_bytes:
-            raise TooLarge(f"is larger than the {_size(max_bytes)} it may be")
+            raise TooLarge(f"is larger than the {_readable_bytes(max_bytes)} it may be")
         data = _read_all(descriptor, max_bytes + 1)
     except OSError as error:
         raise ReadFailed(f"cannot be read: {error.strerror or error}") from None
     finally:
         os.close(descriptor)
     if len(data) > max_bytes:  # it grew after the fstat
-        raise TooLarge(f"is larger than the {_size(max_bytes)} it may be")
+        raise TooLarge(f"is larger than the {_readable_bytes(max_bytes)} it may be")
     return data
 
 
@@ -58,6 +58,6 @@ def _read_all(descriptor: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _size(max_bytes: int) -> str:
+def _readable_bytes(max_bytes: int) -> str:
     """A byte count said to a person."""
     return f"{max_bytes // 1024} KiB" if max_bytes >= 1024 else f"{max_bytes} bytes"

@@ -15,6 +15,7 @@ from ..text import (
     shorten,
     without_controls,
     without_forbidden,
+    yes_or_no,
 )
 from . import fastyaml
 from .files import NotReadable, ReadFailed, TooLarge, read_bounded
@@ -35,8 +36,6 @@ SEED_SUFFIXES = (".md", ".markdown", ".txt", ".html")
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING_NEXT = re.compile(r"(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _CLOSING_LATER = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 _MISSING = object()
 _EARLIEST_YEAR = 1900
 # Longer texts are cut (ending in an ellipsis), so that no item grows past a known size.
@@ -126,8 +125,8 @@ def _article(fields: dict[str, Any], name: str) -> Article:
         related=read_related(fields.get("related")),
         type=read_text(fields, "type"),
         category=read_text(fields, "category"),
-        published=_flag(fields.get("published", _MISSING), "published", absent=True),
-        deleted=_flag(fields.get("deleted", _MISSING), "deleted", absent=False),
+        published=_yes_no_field(fields.get("published", _MISSING), "published", absent=True),
+        deleted=_yes_no_field(fields.get("deleted", _MISSING), "deleted", absent=False),
         quality=_score(fields.get("quality"), "quality"),
         heat=_score(fields.get("heat"), "heat"),
         words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
@@ -225,7 +224,7 @@ def _article_url(fields: dict[str, Any]) -> str:
     raise Invalid("originalUrl and webUrl are both missing; one is required")
 
 
-def _flag(value: Any, key: str, absent: bool) -> bool:
+def _yes_no_field(value: Any, key: str, absent: bool) -> bool:
     """A yes/no field read strictly: anything unclear is an error."""
     if value is _MISSING:
         return absent
@@ -233,8 +232,8 @@ def _flag(value: Any, key: str, absent: bool) -> bool:
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
+    if isinstance(value, str) and (answer := yes_or_no(value)) is not None:
+        return answer
     raise Invalid(f"{key} must be true or false, not {str(value)[:40]!r}")
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Article, Image, Provider
-from ..view.snapshot import newest_update
+from ..periods import newest_update
 from .documents import Document
 
 CONTENT_TYPE = "application/json; charset=utf-8"

@@ -4,8 +4,9 @@ from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..periods import newest_update
 from ..settings import Settings
-from ..view.snapshot import Snapshot, newest_update
+from ..view.snapshot import Snapshot
 from .icons import icon_files
 from .urls import absolute, page_url
 

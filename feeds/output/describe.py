@@ -28,7 +28,7 @@ def describe(query: Query, snapshot: Snapshot) -> tuple[str, ...]:
     if query.min_heat is not None:
         parts.append(f"heat ≥ {number_text(query.min_heat)}")
     if query.since:
-        parts.append(_last(query.since))
+        parts.append(_in_the_last(query.since))
     if query.sort != "date":
         parts.append(f"by {query.sort}")
     if query.digest:
@@ -42,7 +42,7 @@ def _namer(sections: dict):
     return lambda slug: sections[slug].name if slug in sections else slug
 
 
-def _last(span: Span) -> str:
+def _in_the_last(span: Span) -> str:
     """"last 24 hours", "last week"."""
     unit = _UNITS[span.unit]
     return f"last {unit}" if span.count == 1 else f"last {span.count} {unit}s"

@@ -1,14 +1,14 @@
 """One page of one feed in one format: everything its rendering reads, and what it derives."""
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
+from ..periods import newest_update
 from ..view.query import PLAIN, Query
 from ..view.select import Period
-from ..view.snapshot import EPOCH, Section
+from ..view.snapshot import Section
 from .icons import FeedIcons, feed_icons
 from .urls import feed_url, page_url
 
@@ -40,7 +40,7 @@ class FeedPage:
     @property
     def updated(self) -> datetime:
         """The newest updatedDateTime on this page: never the current time."""
-        return newest_change(self.items)
+        return newest_update(self.items)
 
     def url(self, fmt: str | None = None, page: int | None = None) -> str:
         """The absolute URL of this feed in fmt at page (this document's by default)."""
@@ -121,13 +121,6 @@ class FeedPage:
             links.append(("next", self.url(page=self.page + 1)))
         links.append(("last", self.url(page=self.pages)))
         return links
-
-
-def newest_change(items: Iterable[Article | Period]) -> datetime:
-    """The newest updatedDateTime of articles, or of digest periods (their articles' and their
-    end's); the epoch for none."""
-    return max((item.updated if isinstance(item, Period) else item.updated_at for item in items),
-               default=EPOCH)
 
 
 def feed_title(site_title: str, section: Section, filters: tuple[str, ...]) -> str:

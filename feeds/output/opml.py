@@ -4,7 +4,8 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from ..view.snapshot import Section, Snapshot, newest_update
+from ..periods import newest_update
+from ..view.snapshot import Section, Snapshot
 from .urls import feed_url, page_url
 
 

@@ -11,18 +11,19 @@ from datetime import datetime
 from flask import render_template
 
 from ..model import TOPICS
+from ..periods import newest_update
 from ..settings import Settings
 from ..text import shorten
 from ..view.query import PLAIN, Query
 from ..view.select import ArticleSelection, Period, Selection, select
-from ..view.snapshot import Section, Snapshot, newest_update
+from ..view.snapshot import Section, Snapshot
 from .describe import describe
 from .digest import period_title
 from .documents import Document
 from .icons import icon_links
 from .opml import render_opml
 from .readers import subscribe_links
-from .render import FORMATS, FeedPage, feed_title, newest_change, render
+from .render import FORMATS, FeedPage, feed_title, render
 from .urls import HUB_PATH, absolute, feed_url, page_path, page_url
 
 HTML = "text/html; charset=utf-8"
@@ -198,7 +199,7 @@ def query_document(made: Made, base_url: str, settings: Settings, form: Form,
         period_title=period_title,
         period_url=lambda key: page_url(base_url, kind, slug, pairs, period=key),
         **template_urls(base_url, settings))
-    return Document.of(html.encode(), HTML, newest_change(entries))
+    return Document.of(html.encode(), HTML, newest_update(entries))
 
 
 def query_entries(made: Made, settings: Settings, period: Period | None = None) -> tuple:

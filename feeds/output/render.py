@@ -19,12 +19,12 @@ from .feedgen_ext import (
     MediaPlayerEntryExtension,
     MediaPlayerExtension,
 )
-from .feedpage import FeedPage, feed_title, newest_change
+from .feedpage import FeedPage, feed_title
 from .jsonfeed import render_json
 from .media import PLAYER_TYPE, image_type, is_video, player_url
 from .urls import absolute, feed_url
 
-__all__ = ["FORMATS", "FeedPage", "feed_title", "newest_change", "render"]
+__all__ = ["FORMATS", "FeedPage", "feed_title", "render"]
 
 GENERATOR = "Seed Feeds"
 
@@ -145,10 +145,10 @@ def _add_entry(fg: FeedGenerator, doc: FeedPage, article: Article) -> None:
     if article.embed:
         entry.media.content(url=article.embed, medium="video", type=PLAYER_TYPE, group=None)
     for image in article.images:
-        entry.media.content(url=image.url, medium="image", group=None, **_size(image))
+        entry.media.content(url=image.url, medium="image", group=None, **_dimensions(image))
     if article.images:
         lead = article.images[0]
-        entry.media.thumbnail(url=lead.url, group=None, **_size(lead))
+        entry.media.thumbnail(url=lead.url, group=None, **_dimensions(lead))
         entry.enclosure_of.set(lead.url, image_type(lead))  # RSS allows one: the lead image
     if is_video(article):
         entry.player.set(player_url(article))
@@ -166,7 +166,7 @@ def _categories(doc: FeedPage, article: Article) -> list[dict[str, str]]:
             for topic in article.topics]
 
 
-def _size(image: Image) -> dict[str, str]:
+def _dimensions(image: Image) -> dict[str, str]:
     """An image's width and height as the attribute strings feedgen expects."""
     return {k: str(v) for k, v in (("width", image.width), ("height", image.height)) if v}
 

@@ -30,7 +30,7 @@ _ALLOWED = {
     ("feeds.model", "Article"), ("feeds.model", "Image"), ("feeds.model", "Provider"),
     ("feeds.model", "Topic"), ("feeds.model", "Related"), ("feeds.model", "SeedError"),
     ("feeds.view.snapshot", "Snapshot"), ("feeds.view.snapshot", "Section"),
-    ("feeds.ingest.sitedata", "SiteEntry"), ("feeds.ingest.sitedata", "SiteData"),
+    ("feeds.ingest.sitedata", "SiteEntry"),
     ("feeds.view.index", "Index"), ("feeds.view.lookups", "Lookups"), ("array", "array"),
     ("array", "_array_reconstructor"),
 }

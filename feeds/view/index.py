@@ -10,16 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model import ALL, Article
+from ..periods import DAY_SECONDS as DAY
+from ..periods import ranks as _ranks
+from ..periods import week_number
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
-
-DAY = 86400  # seconds
-
-
-def week_number(day: int) -> int:
-    """The Monday-based week of a day numbered from 1970-01-01 (a Thursday)."""
-    return (day + 3) // 7
 
 
 class Index:
@@ -91,14 +87,3 @@ def _postings(articles: Sequence[Article]) -> dict[str, array]:
 def _scores(scores: list[float | None]) -> array:
     """Scores by position, NaN for none: no comparison with NaN holds, so none reaches any."""
     return array("d", [math.nan if score is None else score for score in scores])
-
-
-def _ranks(scores: list[float | None]) -> array:
-    """Each position's rank by score, highest first; ties by position (newer, then URL);
-    articles without the score after every scored one."""
-    order = sorted(range(len(scores)),
-                   key=lambda p: (scores[p] is None, -(scores[p] or 0), p))
-    ranks = array("I", bytes(4 * len(order)))
-    for rank, position in enumerate(order):
-        ranks[position] = rank
-    return ranks

@@ -4,16 +4,18 @@ import bisect
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
-from .index import Index, week_number
+from ..periods import DAY as _DAY
+from ..periods import EPOCH, digest_rank, period_key
+from ..periods import period_number as _period_number
+from ..periods import period_start as _period_start
+from .index import Index
 from .lookups import Changed, score_key
 from .query import Query
-from .snapshot import EPOCH, Section, Snapshot, order_key
-
-_DAY = timedelta(days=1)
+from .snapshot import Section, Snapshot, order_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +41,6 @@ class Period:
     def updated(self) -> datetime:
         """When the period or one of its articles last changed: never the clock."""
         return max(self.end, *(article.updated_at for article in self.articles))
-
-
-def period_key(digest: str, day: date) -> str:
-    """The name of the period of that kind that holds day."""
-    if digest == "weekly":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    return day.isoformat()
 
 
 class ArticleSelection:
@@ -99,7 +93,8 @@ class DigestSelection:
     def _period(self, number: int, members: list[int]) -> Period:
         """The period numbered number, holding the top of members."""
         articles = self._articles
-        top = heapq.nsmallest(self._query.top, members, key=lambda p: _digest_rank(articles[p]))
+        top = heapq.nsmallest(self._query.top, members,
+                              key=lambda p: digest_rank(articles[p], order_key(articles[p])))
         return Period(self._query.digest, _period_start(number, self._weekly),
                       tuple(articles[p] for p in top), len(members))
 
@@ -248,19 +243,3 @@ def _digest(lookups: Changed, positions: list[int], query: Query, now: datetime,
         ends = _period_start(current + 1, weekly)
         changes_at = min(changes_at, ends) if changes_at else ends
     return DigestSelection(lookups, groups, query, changes_at)
-
-
-def _period_number(day: int, weekly: bool) -> int:
-    """The number of the day's period: the day's own (since 1970-01-01), or its week's."""
-    return week_number(day) if weekly else day
-
-
-def _period_start(number: int, weekly: bool) -> datetime:
-    """The first moment of a numbered period."""
-    return EPOCH + (_DAY * (number * 7 - 3) if weekly else _DAY * number)
-
-
-def _digest_rank(article: Article) -> tuple:
-    """The digest's order: heat, then quality (highest first, none last), then feed order."""
-    heat, quality = article.heat, article.quality
-    return heat is None, -(heat or 0), quality is None, -(quality or 0), *order_key(article)

@@ -3,13 +3,11 @@
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..ingest.sitedata import SiteData, SiteEntry
 from ..model import ALL, PROVIDERS, TOPICS, Article, SeedError
 from .lookups import Lookups
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +163,3 @@ def changed_sections(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
     new_sections = {(s.kind, s.slug): s.articles for s in new.sections()}
     return [key for key in old_sections.keys() | new_sections.keys()
             if old_sections.get(key) != new_sections.get(key)]
-
-
-def newest_update(articles: Iterable[Article]) -> datetime:
-    """The newest updatedDateTime among articles: a date from the seeds, never the clock."""
-    return max((a.updated_at for a in articles), default=EPOCH)

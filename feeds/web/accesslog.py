@@ -14,7 +14,8 @@ from werkzeug.datastructures import MultiDict
 from ..output.urls import feed_of_path
 from ..view.snapshot import Snapshot
 from .audience import Poll, feed_name
-from .params import BadQuery, read_query
+from .errors import RequestError
+from .params import read_query
 
 _COMBINED = re.compile(
     r'(?P<address>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<uri>\S+)[^"]*" '
@@ -101,6 +102,6 @@ def feed_of_uri(uri: str, snapshot: Snapshot) -> tuple[str, str] | None:
         return None
     try:
         query = read_query(args, snapshot)
-    except BadQuery:
+    except RequestError:
         return None
     return feed_name(kind, section.slug, tuple(query.pairs())), fmt

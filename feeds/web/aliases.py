@@ -9,11 +9,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..settings import Settings
+from .errors import RequestError
 
 # (old path, canonical path): the site's feed, then each topic's and provider's, by the
 # software whose URLs they are.
@@ -79,8 +80,9 @@ def _answer_as(canonical: str, **values: str) -> BaseResponse:
     try:
         endpoint, arguments = adapter.match(path, method="GET")
     except HTTPException:
-        abort(404, f"This old address names {path}, and there is nothing there.")
+        raise RequestError(404, f"This old address names {path}, and there is nothing "
+                                "there.") from None
     if str(endpoint).startswith(_PREFIX):  # an alias of an alias: no loops
-        abort(404, f"This old address names {path}, another old address.")
+        raise RequestError(404, f"This old address names {path}, another old address.")
     answer: Any = current_app.view_functions[endpoint](**arguments)  # each view's own type
     return current_app.make_response(answer)

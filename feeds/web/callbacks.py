@@ -89,7 +89,7 @@ def call(url: str, method: str, headers: dict[str, str], body: bytes = b"",
                            headers={"User-Agent": USER_AGENT, **headers})
         sock.settimeout(_remaining(deadline))
         response = connection.getresponse()
-        return Answer(response.status, _read(response, sock, deadline))
+        return Answer(response.status, _read_body(response, sock, deadline))
     finally:
         sock.close()
 
@@ -124,7 +124,7 @@ def _connect(parts: SplitResult, deadline: float, allow_private: bool) -> socket
     return sock
 
 
-def _read(response: http.client.HTTPResponse, sock: socket.socket, deadline: float) -> bytes:
+def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline: float) -> bytes:
     """At most MAX_ANSWER_BYTES of the body, before the deadline however slowly it comes."""
     chunks: list[bytes] = []
     size = 0

@@ -8,10 +8,11 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from ..output.urls import HUB_PATH
 from .callbacks import CallbackRefused, callback_host, check_address
+from .errors import RequestError
 from .hubstore import Intent
 from .selfhub import SelfHub
 from .state import FeedsState, current_state
@@ -37,20 +38,20 @@ def websub() -> Response:
     request.max_content_length = MAX_REQUEST_BYTES
     request.max_form_memory_size = MAX_REQUEST_BYTES
     if request.mimetype != "application/x-www-form-urlencoded":
-        abort(415, "Send the request as application/x-www-form-urlencoded.")
+        raise RequestError(415, "Send the request as application/x-www-form-urlencoded.")
     form = request.form
     mode = _one("hub.mode")
     if mode == "publish":
         return _publish()
     if mode not in ("subscribe", "unsubscribe"):
-        abort(400, _MODES)
+        raise RequestError(400, _MODES)
     callback, topic = _one("hub.callback"), _one("hub.topic")
     if not callback or not topic:
-        abort(400, "hub.callback and hub.topic are required.")
+        raise RequestError(400, "hub.callback and hub.topic are required.")
     host = _checked_host(callback)
     secret = form.get("hub.secret", "")
     if len(secret.encode()) > MAX_SECRET_BYTES:
-        abort(400, f"hub.secret must be at most {MAX_SECRET_BYTES} bytes.")
+        raise RequestError(400, f"hub.secret must be at most {MAX_SECRET_BYTES} bytes.")
     return _take(mode, callback, topic, host, secret, _lease())
 
 
@@ -86,10 +87,10 @@ def _within_limits(hub: SelfHub, host: str, state: FeedsState) -> None:
     request waiting (a denial, an unsubscription of nothing too) is a row kept and a call."""
     of_host, in_all = hub.store.counts(host, time.time())
     if of_host >= state.settings.hub_max_per_host:
-        abort(429, f"{host} has {of_host} subscriptions and requests, the most one host "
-                   "may have.")
+        raise RequestError(429, f"{host} has {of_host} subscriptions and requests, the most "
+                                "one host may have.")
     if in_all >= state.settings.hub_max_subscriptions:
-        abort(429, "The hub has as many subscriptions as it takes; try again later.")
+        raise RequestError(429, "The hub has as many subscriptions as it takes; try again later.")
 
 
 def _canonical(topic: str, state: FeedsState) -> str:
@@ -118,10 +119,10 @@ def _publish() -> Response:
     assert isinstance(hub, SelfHub)
     urls = request.form.getlist("hub.url") + request.form.getlist("hub.topic")
     if not urls or len(urls) > MAX_PUBLISHED:
-        abort(400, f"A publish ping names 1 to {MAX_PUBLISHED} feeds in hub.url.")
+        raise RequestError(400, f"A publish ping names 1 to {MAX_PUBLISHED} feeds in hub.url.")
     base = urlsplit(state.settings.base_url)
     if not any(_site_of(url) == base[:2] for url in urls):
-        abort(400, f"A publish ping names feeds of {state.settings.base_url}.")
+        raise RequestError(400, f"A publish ping names feeds of {state.settings.base_url}.")
     hub.store.ping()
     hub.wake()
     return _plain(204, "")
@@ -139,7 +140,7 @@ def _one(name: str) -> str:
     """A parameter given at most once ('' when absent); a 400 when given twice."""
     values = request.form.getlist(name)
     if len(values) > 1:
-        abort(400, f"{name} may be given only once.")
+        raise RequestError(400, f"{name} may be given only once.")
     return values[0] if values else ""
 
 
@@ -153,7 +154,7 @@ def _checked_host(callback: str) -> str:
             return host  # a name: its addresses are checked when the hub connects
         check_address(str(address), current_state().settings.hub_allow_private)
     except CallbackRefused as why:
-        abort(400, str(why))
+        raise RequestError(400, str(why)) from None
     return host
 
 
@@ -164,7 +165,7 @@ def _lease() -> int:
     if not asked:
         return settings.hub_lease_seconds
     if not asked.isascii() or not asked.isdigit() or len(asked) > 12:
-        abort(400, "hub.lease_seconds must be a whole number of seconds.")
+        raise RequestError(400, "hub.lease_seconds must be a whole number of seconds.")
     return max(settings.hub_min_lease_seconds, min(settings.hub_max_lease_seconds, int(asked)))
 
 

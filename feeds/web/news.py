@@ -3,21 +3,20 @@
 `/api/news/index.json`, `/api/news/page/N/index.json`, and the same under
 `/api/news/<topic-id>/`: the listings the everyday sites generated from the same seeds, with
 what the feeds have (the made-to-measure filters, conditional GET, gzip, the document cache,
-the fast path), through the helpers of routes.py.
+the fast path), read by request.py and sent by the helpers of routes.py.
 """
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response
 
 from ..model import ALL, TOPICS
 from ..output.api import news_document, news_page
 from ..output.pages import made_to_measure
-from ..output.urls import news_path
 from ..view.select import ArticleSelection
-from ..view.snapshot import Section, Snapshot
-from .params import whole_number
-from .routes import _MAX_PAGE, _find_at, _query, _send, _settings, _state
+from .errors import RequestError
+from .request import news_request
+from .routes import _send, _settings, _state
 
 bp = Blueprint("news", __name__)
 
@@ -39,12 +38,8 @@ def topic_news(topic: str, page: str = "1") -> Response:
 def _news(kind: str, slug: str, page_text: str) -> Response:
     """A page of a listing, from the cache when nothing it shows has changed."""
     snapshot = _state().corpus.snapshot()
-    number = _page_number(page_text)
-    section = _section(snapshot, kind, slug, number)
-    query = _query(snapshot)
-    if query.digest:
-        abort(400, "digest and top are not offered on the news API: it lists articles. "
-                   "The feeds offer them (/feed.json?digest=weekly).")
+    asked = news_request(snapshot, kind, slug, page_text)
+    section, query, number = asked.section, asked.query, asked.page
     made = made_to_measure(snapshot, section, query, datetime.now(UTC))
     assert isinstance(made.selection, ArticleSelection)
     size = _settings().api_page_size
@@ -52,24 +47,8 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
     page = news_page(made.selection.entries(start, start + size), len(made.selection), number,
                      size, _settings().language)
     if number > page.pages:
-        abort(404, f"Page {number} is past the last page ({page.pages} at "
-                   f"{size} articles a page).")
+        raise RequestError(404, f"Page {number} is past the last page ({page.pages} at "
+                                f"{size} articles a page).")
     key = ("news", kind, section.slug, number, tuple(query.pairs()))
     document = _state().documents.get(key, page.signature, lambda: news_document(page))
     return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
-
-
-def _page_number(text: str) -> int:
-    """The page number in the path, or a 400 that says what is accepted."""
-    number = whole_number(text, _MAX_PAGE)
-    if number is None:
-        abort(400, f"The page in /api/news/page/N/index.json must be a whole number from 1 "
-                   f"to {_MAX_PAGE}.")
-    return number
-
-
-def _section(snapshot: Snapshot, kind: str, slug: str, page: int) -> Section:
-    """The site or the topic; a 301 to the topic's canonical id; else a 404 naming it."""
-    if kind == ALL:
-        return snapshot.site
-    return _find_at(snapshot, TOPICS, slug, lambda canonical: news_path(canonical, page), "topic")

@@ -1,9 +1,8 @@
-"""A request's made-to-measure parameters read into a Query, or an error that says what is
-accepted. No regular expression from a request ever runs: words are looked up, not matched."""
+"""A request's made-to-measure parameters read into a Query, or the RequestError that says what
+is accepted. No regular expression from a request ever runs: words are looked up, not matched."""
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import TypeVar
 
 from werkzeug.datastructures import MultiDict
@@ -12,6 +11,7 @@ from ..model import MAX_SLUG, PROVIDERS, TOPICS
 from ..text import search_words
 from ..view.query import DIGESTS, PARAMETERS, PLAIN, SORTS, Query, Span
 from ..view.snapshot import Snapshot
+from .errors import RequestError
 
 MAX_SLUGS = 20
 MAX_Q = 200
@@ -19,12 +19,9 @@ MAX_WORDS = 10
 MAX_TOP = 50
 _NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,4})?")
 _SPAN = re.compile(r"([0-9]{1,4})([hdw])")
-_TOP = re.compile(r"[0-9]{1,2}")
-_WHOLE = re.compile(r"[0-9]{1,9}")
-_DAY_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_WEEK_KEY = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
 _NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
+MAX_SHOWN = 80  # characters of a slug that is not there an answer shows
 T = TypeVar("T")
 
 ACCEPTED = {
@@ -48,29 +45,33 @@ ACCEPTED = {
 }
 
 
-class BadQuery(Exception):
-    """A query that cannot be answered: the status to answer and what to tell the client."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+def whole_number(text: str, highest: int, digits: int = 9) -> int | None:
+    """text as a whole number from 1 to highest, in at most digits ASCII digits; else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= digits):
+        return None
+    return int(text) if 1 <= int(text) <= highest else None
 
 
-def whole_number(text: str, highest: int) -> int | None:
-    """text as a whole number from 1 to highest, in at most 9 ASCII digits; else None."""
-    return int(text) if _WHOLE.fullmatch(text) and 1 <= int(text) <= highest else None
+def no_such(kind: str, shown: str, where: str = "", listed: str = "feed") -> RequestError:
+    """The 404 for a section that is not there (shown as the caller quotes it), pointing to /."""
+    return RequestError(404, f"There is no {_NAMES[kind]} {shown}{where}. "
+                             f"Every {listed} is listed at /.")
+
+
+def cut(text: str) -> str:
+    """text as an answer shows it: MAX_SHOWN characters, then '...' when there are more."""
+    return text[:MAX_SHOWN] + ("..." if len(text) > MAX_SHOWN else "")
 
 
 def one_whole_number(args: MultiDict, name: str, highest: int, why: str = "") -> int | None:
-    """The parameter name as a whole number from 1 to highest, None when absent; BadQuery
+    """The parameter name as a whole number from 1 to highest, None when absent; RequestError
     (400, saying what is accepted, then why) unless it is given once and within bounds."""
     values = args.getlist(name)
     if not values:
         return None
     number = whole_number(values[0], highest) if len(values) == 1 else None
     if number is None:
-        raise BadQuery(400, f"{name} must be given once, as a whole number from 1 to "
+        raise RequestError(400, f"{name} must be given once, as a whole number from 1 to "
                             f"{highest}.{why}")
     return number
 
@@ -81,10 +82,10 @@ def read_query(args: MultiDict, snapshot: Snapshot) -> Query:
     if not given:
         return PLAIN
     if "sort" in given and "digest" in given:
-        raise BadQuery(400, "sort cannot be given with digest: a digest ranks each period by "
+        raise RequestError(400, "sort cannot be given with digest: a digest ranks each period by "
                             "heat, then quality, then newer date.")
     if "top" in given and "digest" not in given:
-        raise BadQuery(400, ACCEPTED["top"])
+        raise RequestError(400, ACCEPTED["top"])
     words, without_words = _words(given.get("q"))
     return Query(
         topics=_slugs(given, "topics", snapshot.topics, TOPICS),
@@ -108,10 +109,10 @@ def _given(args: MultiDict) -> dict[str, str]:
     for name in PARAMETERS:
         values = args.getlist(name)
         if len(values) > 1:
-            raise BadQuery(400, f"{name} may be given only once. {ACCEPTED[name]}")
+            raise RequestError(400, f"{name} may be given only once. {ACCEPTED[name]}")
         if values:
             if not values[0].strip():
-                raise BadQuery(400, ACCEPTED[name])
+                raise RequestError(400, ACCEPTED[name])
             given[name] = values[0].strip()
     return given
 
@@ -122,7 +123,7 @@ def _value(given: dict[str, str], name: str, read: Callable[[str], T | None]) ->
         return None
     value = read(given[name])
     if value is None:
-        raise BadQuery(400, ACCEPTED[name])
+        raise RequestError(400, ACCEPTED[name])
     return value
 
 
@@ -132,12 +133,10 @@ def _slugs(given: dict[str, str], name: str, known: dict, kind: str) -> tuple[st
         return ()
     slugs = sorted({slug.strip().lower() for slug in given[name].split(",")} - {""})
     if not slugs or len(slugs) > MAX_SLUGS:
-        raise BadQuery(400, ACCEPTED[name])
+        raise RequestError(400, ACCEPTED[name])
     for slug in slugs:
         if len(slug) > MAX_SLUG or slug not in known:
-            shown = slug[:80] + ("..." if len(slug) > 80 else "")
-            raise BadQuery(404, f"There is no {_NAMES[kind]} {shown!r} (in {name}). "
-                                "Every feed is listed at /.")
+            raise no_such(kind, repr(cut(slug)), f" (in {name})")
     return tuple(slugs)
 
 
@@ -146,13 +145,13 @@ def _words(q: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if q is None:
         return (), ()
     if len(q) > MAX_Q:
-        raise BadQuery(400, ACCEPTED["q"])
+        raise RequestError(400, ACCEPTED["q"])
     wanted: set[str] = set()
     unwanted: set[str] = set()
     for token in q.split():
         (unwanted if token.startswith("-") else wanted).update(search_words(token))
     if not wanted | unwanted or len(wanted) + len(unwanted) > MAX_WORDS:
-        raise BadQuery(400, ACCEPTED["q"])
+        raise RequestError(400, ACCEPTED["q"])
     return tuple(sorted(wanted)), tuple(sorted(unwanted))
 
 
@@ -176,7 +175,7 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str | None]:
 
 def _top(text: str) -> int | None:
     """A whole number from 1 to MAX_TOP."""
-    return int(text) if _TOP.fullmatch(text) and 1 <= int(text) <= MAX_TOP else None
+    return whole_number(text, MAX_TOP, digits=2)
 
 
 _LISTS = ("topics", "providers", "exclude_topics", "exclude_providers")
@@ -197,26 +196,3 @@ def form_fields(args: MultiDict) -> MultiDict:
     if "digest" not in fields or fields.get("top") == str(PLAIN.top):
         fields.poplist("top")
     return fields
-
-
-def read_period(args: MultiDict, query: Query) -> str:
-    """The digest period an HTML page asks for ('' for none), as 2026-11-30 or 2026-W48."""
-    values = args.getlist("period")
-    if not values:
-        return ""
-    accepted = ("period must be given once, with digest: a day (2026-11-30) for daily, "
-                "an ISO week (2026-W48) for weekly.")
-    if len(values) > 1 or not query.digest or not _is_period(values[0], query.digest):
-        raise BadQuery(400, accepted)
-    return values[0]
-
-
-def _is_period(text: str, digest: str) -> bool:
-    """Whether text names a real day (daily) or ISO week (weekly)."""
-    try:
-        if digest == "daily":
-            return bool(_DAY_KEY.fullmatch(text)) and bool(date.fromisoformat(text))
-        match = _WEEK_KEY.fullmatch(text)
-        return match is not None and bool(date.fromisocalendar(int(match[1]), int(match[2]), 1))
-    except ValueError:
-        return False

@@ -15,7 +15,7 @@ _PREFIX = re.compile(r"(?:/[A-Za-z0-9._~-]+)+/?")
 _SCHEMES = {"http", "https"}
 
 
-def _last(environ: dict, header: str) -> str | None:
+def _last_value(environ: dict, header: str) -> str | None:
     """The value the nearest proxy set: the last of a comma-separated header, stripped."""
     value = environ.get(header)
     if value is None:
@@ -39,24 +39,24 @@ class TrustedProxy:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if client := _last(environ, "HTTP_X_FORWARDED_FOR"):
+        if client := _last_value(environ, "HTTP_X_FORWARDED_FOR"):
             environ["REMOTE_ADDR"] = client
-        scheme = (_last(environ, "HTTP_X_FORWARDED_PROTO") or "").lower()
+        scheme = (_last_value(environ, "HTTP_X_FORWARDED_PROTO") or "").lower()
         if scheme in _SCHEMES:
             environ["wsgi.url_scheme"] = scheme
-        host = _last(environ, "HTTP_X_FORWARDED_HOST") or ""
+        host = _last_value(environ, "HTTP_X_FORWARDED_HOST") or ""
         if is_host(host):
             environ["HTTP_HOST"] = host
             environ["SERVER_NAME"], port = _split(host)
             if port:
                 environ["SERVER_PORT"] = port
-        port = _last(environ, "HTTP_X_FORWARDED_PORT") or ""
+        port = _last_value(environ, "HTTP_X_FORWARDED_PORT") or ""
         if is_port(port):
             name, _ = _split(environ.get("HTTP_HOST", ""))
             default = {"http": "80", "https": "443"}.get(environ["wsgi.url_scheme"])
             environ["HTTP_HOST"] = name if port == default else f"{name}:{port}"
             environ["SERVER_PORT"] = port
-        prefix = _last(environ, "HTTP_X_FORWARDED_PREFIX") or ""
+        prefix = _last_value(environ, "HTTP_X_FORWARDED_PREFIX") or ""
         if len(prefix) <= 200 and _PREFIX.fullmatch(prefix):
             environ["SCRIPT_NAME"] = prefix.rstrip("/")
         return self.app(environ, start_response)

@@ -1,16 +1,13 @@
-"""Routes: find the section, read paging, serve cached documents with HTTP caching."""
+"""Routes: read the request, serve cached documents with HTTP caching."""
 
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from datetime import UTC, datetime
-from typing import TypeVar
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, jsonify, redirect, request
-from werkzeug.datastructures import MultiDict
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..model import ALL, MAX_SLUG, PROVIDERS, TOPICS
+from ..model import ALL, PROVIDERS, TOPICS
 from ..output.documents import Document
 from ..output.pages import (
     BUILD_PATH,
@@ -18,7 +15,6 @@ from ..output.pages import (
     feed_document,
     feed_page,
     index_document,
-    largest_limit,
     made_to_measure,
     opml_document,
     query_document,
@@ -26,23 +22,21 @@ from ..output.pages import (
     section_document,
 )
 from ..output.render import FORMATS
-from ..output.urls import absolute, page_url
+from ..output.urls import page_url
 from ..settings import Settings
-from ..text import URL_SAFE, is_host
-from ..view.query import Query
+from ..text import is_host
 from ..view.select import DigestSelection
-from ..view.snapshot import Section, Snapshot
+from ..view.snapshot import Snapshot
 from .answer import answer, max_age_until, wants_gzip
+from .errors import RequestError, error_response, moved
 from .fastpath import remember
-from .params import BadQuery, form_fields, one_whole_number, read_period, read_query
+from .request import Asked, feed_request, form_request, page_request
+from .request import base_url as _base_url
 from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
 
-_MAX_PAGE = 1_000_000
-_NAMES = {TOPICS: "topic", PROVIDERS: "provider"}
 _FMT = f"<any({', '.join(FORMATS)}):fmt>"
-T = TypeVar("T")
 
 
 @bp.before_app_request
@@ -50,17 +44,17 @@ def refuse_odd_host() -> None:
     """A Host header that is no host name gets a 400, whatever BASE_URL says."""
     host = request.headers.get("Host")
     if host is not None and not is_host(host):
-        abort(400, "The Host header must be a host name, with an optional port from 1 to "
-                   "65535.")
+        raise RequestError(400, "The Host header must be a host name, with an optional port "
+                                "from 1 to 65535.")
 
 
 @bp.get("/")
 def index() -> Response:
     """The HTML index of every feed, or the page of a query over all articles."""
     snapshot = _state().corpus.snapshot()
-    query = _query(snapshot)
-    if not query.is_plain or "period" in request.args:
-        return _query_page(snapshot, snapshot.site, query)
+    asked = page_request(snapshot, ALL, "")
+    if not asked.is_plain:
+        return _query_page(snapshot, asked)
     base = _base_url()
     key = ("index", base)
     document = _state().documents.get(key, snapshot.loaded_at, lambda: index_document(
@@ -84,10 +78,10 @@ def section_feed(kind: str, slug: str, fmt: str) -> Response:
 def section_page(kind: str, slug: str) -> Response:
     """The HTML page of one topic or provider, or of a query over its articles."""
     snapshot = _state().corpus.snapshot()
-    section = _find(snapshot, kind, slug, "")
-    query = _query(snapshot)
-    if not query.is_plain or "period" in request.args:
-        return _query_page(snapshot, section, query)
+    asked = page_request(snapshot, kind, slug)
+    if not asked.is_plain:
+        return _query_page(snapshot, asked)
+    section = asked.section
     base = _base_url()
     latest = section.articles[:_settings().limit]
     form = build_form(snapshot, section)
@@ -106,13 +100,10 @@ def build() -> BaseResponse:
     The form sends every field, empty ones and repeated choices too; this reads them as the
     form means them, so that the page it leads to is the one a feed's own links name.
     """
-    snapshot = _state().corpus.snapshot()
-    kind, _, slug = request.args.get("section", "").partition("/")
-    if kind not in (TOPICS, PROVIDERS):
-        kind, slug = ALL, ""
-    section = _find(snapshot, kind, slug.lower(), "")
-    query = _query(snapshot, form_fields(request.args))
-    return _moved(page_url(_base_url(), section.kind, section.slug, query.pairs()), 303)
+    asked = form_request(_state().corpus.snapshot())
+    section = asked.section
+    return error_response(moved(page_url(_base_url(), section.kind, section.slug,
+                                         asked.query.pairs()), 303))
 
 
 @bp.get("/opml.xml")
@@ -158,28 +149,29 @@ def healthz() -> Response:
 def _feed(kind: str, slug: str, fmt: str) -> Response:
     """One page of a feed, from the cache when nothing it shows has changed."""
     snapshot = _state().corpus.snapshot()
-    section = _find(snapshot, kind, slug, f".{fmt}")
-    query = _query(snapshot)
-    limit, page = _paging(query)
+    asked = feed_request(snapshot, kind, slug, fmt)
+    section, query, limit, page = asked.section, asked.query, asked.limit, asked.page
     made = made_to_measure(snapshot, section, query, datetime.now(UTC))
     doc = feed_page(made, fmt, _base_url(), _settings(), page, limit)
     if page > doc.pages:
-        abort(404, f"Page {page} is past the last page ({doc.pages} at limit {doc.limit}).")
+        raise RequestError(404, f"Page {page} is past the last page ({doc.pages} at limit "
+                                f"{doc.limit}).")
     key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url, tuple(query.pairs()))
     document = _state().documents.get(key, doc.signature, lambda: feed_document(doc))
     return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
 
 
-def _query_page(snapshot: Snapshot, section: Section, query: Query) -> Response:
+def _query_page(snapshot: Snapshot, asked: Asked) -> Response:
     """The HTML page of a query over a section, or of one period of its digest."""
+    section, query, period_key = asked.section, asked.query, asked.period
     made = made_to_measure(snapshot, section, query, datetime.now(UTC))
-    period_key = _read(lambda: read_period(request.args, query))
     period = None
     if period_key:
         assert isinstance(made.selection, DigestSelection)
         period = made.selection.period(period_key)
         if period is None:
-            abort(404, f"The period {period_key} has not ended, or no article of it matches.")
+            raise RequestError(404, f"The period {period_key} has not ended, or no article of "
+                                    "it matches.")
     base = _base_url()
     form = build_form(snapshot, section, query)
     signature = (query_entries(made, _settings(), period), len(made.selection), made.filters,
@@ -189,67 +181,6 @@ def _query_page(snapshot: Snapshot, section: Section, query: Query) -> Response:
         key, signature, lambda: query_document(made, base, _settings(), form, period))
     return _send(key, document, snapshot, (section.kind, section.slug),
                  made.selection.changes_at)
-
-
-def _query(snapshot: Snapshot, args: MultiDict | None = None) -> Query:
-    """The request's made-to-measure query, or the 400 or 404 that says what is wrong."""
-    return _read(lambda: read_query(request.args if args is None else args, snapshot))
-
-
-def _read(read: Callable[[], T]) -> T:
-    """What read returns; its BadQuery as the HTTP error it names."""
-    try:
-        return read()
-    except BadQuery as error:
-        abort(error.status, error.message)
-
-
-def _find(snapshot: Snapshot, kind: str, slug: str, suffix: str) -> Section:
-    """The section for slug; a 301 to the canonical spelling; else a 404 that says where to look."""
-    return _find_at(snapshot, kind, slug, lambda canonical: f"/{kind}/{canonical}{suffix}",
-                    "feed")
-
-
-def _find_at(snapshot: Snapshot, kind: str, slug: str, path: Callable[[str], str],
-             listed: str) -> Section:
-    """The section for slug; a 301 to path(the canonical spelling), the query kept; else a 404
-    saying that every one of listed is listed at /."""
-    section = snapshot.section(kind, slug) if len(slug) <= MAX_SLUG else None
-    if section is not None:
-        return section
-    if len(slug) <= MAX_SLUG and snapshot.section(kind, slug.lower()) is not None:
-        location = absolute(_base_url(), path(slug.lower()))
-        # As sent, bytes a URL may not hold percent-encoded (raw UTF-8 kept as UTF-8).
-        query = quote(request.query_string, safe=URL_SAFE)
-        abort(_moved(f"{location}?{query}" if query else location))
-    shown = quote(slug[:80], safe="") + ("..." if len(slug) > 80 else "")
-    abort(404, f"There is no {_NAMES[kind]} '{shown}'. Every {listed} is listed at /.")
-
-
-def _moved(location: str, status: int = 301) -> BaseResponse:
-    """A redirect (301 unless told) to location, said in plain text."""
-    response = redirect(location, status)
-    response.set_data(f"See {location}\n")
-    response.content_type = "text/plain; charset=utf-8"
-    return response
-
-
-def _paging(query: Query) -> tuple[int | None, int]:
-    """(limit if the query gives one, page) from the query string, or a 400 that says why.
-
-    No document renders more than MAX_LIMIT articles: a digest's limit counts periods of up
-    to `top` articles each, so it may be at most MAX_LIMIT // top."""
-    settings = _settings()
-    highest = largest_limit(settings, query)
-    why = (f" With digest and top={query.top}, a page holds at most {highest} periods: "
-           f"no document holds more than {settings.max_limit} articles."
-           if query.digest else "")
-    return _whole_param("limit", highest, why), _whole_param("page", _MAX_PAGE) or 1
-
-
-def _whole_param(name: str, highest: int, why: str = "") -> int | None:
-    """A whole-number query parameter from 1 to highest, given at most once."""
-    return _read(lambda: one_whole_number(request.args, name, highest, why))
 
 
 def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],
@@ -262,11 +193,6 @@ def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[
     status, headers, body = answer(document, use_gzip, max_age, request.environ)
     remember(request.environ, key, document.etag, use_gzip, snapshot, section, changes_at)
     return Response(body, status, headers)
-
-
-def _base_url() -> str:
-    """BASE_URL when set, else the request's own root."""
-    return _settings().base_url.rstrip("/") or request.root_url.rstrip("/")
 
 
 def _state() -> FeedsState:

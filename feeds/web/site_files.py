@@ -3,15 +3,16 @@
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..output.crawlers import SITEMAP_PATH, robots_txt, sitemap_xml
 from ..output.documents import Document
 from ..output.icons import ICON_FILES, icon_bytes
 from ..output.pages import BUILD_PATH
-from ..view.snapshot import newest_update
+from ..periods import newest_update
 from .answer import answer, wants_gzip
+from .errors import RequestError
 from .routes import _base_url
 from .state import current_state
 
@@ -51,7 +52,7 @@ def sitemap() -> Response:
     """The sitemap of the standard pages, unless SITEMAP is off."""
     state = current_state()
     if not state.settings.sitemap:
-        abort(404, "This site publishes no sitemap.")
+        raise RequestError(404, "This site publishes no sitemap.")
     snapshot = state.corpus.snapshot()
     base = _base_url()
     document = state.documents.get(("sitemap", base), snapshot.loaded_at, lambda: Document.of(

@@ -7,13 +7,14 @@ import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..output.pages import template_urls
 from ..settings import Settings
 from ..trust import UnsafeFile
 from .audience_store import EVERY, AudienceStore
 from .chart import colour_of, line_chart
+from .errors import RequestError
 from .params import whole_number
 from .report import Report, as_csv, as_json, build_report
 from .state import current_state
@@ -28,12 +29,10 @@ def refuse_strangers() -> None:
     """404 while STATS_TOKEN is unset; 401 without the token or an allowed address."""
     settings = current_state().settings
     if not settings.stats_token:
-        abort(404, "Statistics are off: set FEEDS_STATS_TOKEN to turn them on.")
+        raise RequestError(404, "Statistics are off: set FEEDS_STATS_TOKEN to turn them on.")
     if not (_token_matches(settings) or _address_allowed(settings)):
-        response = Response("401 Unauthorized: send Authorization: Bearer <FEEDS_STATS_TOKEN>.\n",
-                            401, {"WWW-Authenticate": 'Bearer realm="stats"'},
-                            content_type="text/plain; charset=utf-8")
-        abort(response)
+        raise RequestError(401, "send Authorization: Bearer <FEEDS_STATS_TOKEN>.",
+                           [("WWW-Authenticate", 'Bearer realm="stats"')])
 
 
 @bp.after_request
@@ -84,7 +83,7 @@ def _report() -> Report:
     """The report over ?days= (default 30) days."""
     days = whole_number(request.args.get("days", str(DEFAULT_DAYS)), MAX_DAYS)
     if days is None:
-        abort(400, f"days must be a whole number from 1 to {MAX_DAYS}.")
+        raise RequestError(400, f"days must be a whole number from 1 to {MAX_DAYS}.")
     today = datetime.now(UTC).date()
     since = (today - timedelta(days=days - 1)).isoformat()
     return build_report(_counts(since), today, days)

@@ -16,7 +16,8 @@ from ..text import MAX_URL
 from ..view.query import Query
 from ..view.select import Period
 from ..view.snapshot import Snapshot
-from .params import BadQuery, one_whole_number, read_query
+from .errors import RequestError
+from .params import one_whole_number, read_query
 
 MAX_TOPIC = MAX_URL  # characters of a topic URL, as of every URL the seeds give
 
@@ -70,7 +71,7 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
         raise NotATopic("a page past the first is not a topic: subscribe to the first page.")
     try:
         query = read_query(args, snapshot)
-    except BadQuery as error:
+    except RequestError as error:
         raise NotATopic(error.message) from None
     return Topic(kind, slug, fmt, query, _limit(args, largest_limit(settings, query)))
 
@@ -79,7 +80,7 @@ def _limit(args: MultiDict, highest: int) -> int | None:
     """The topic's limit, when it gives one; NotATopic for one a GET refuses."""
     try:
         return one_whole_number(args, "limit", highest)
-    except BadQuery as error:
+    except RequestError as error:
         raise NotATopic(error.message) from None
 
 
