@@ -166,3 +166,12 @@ def test_a_watcher_that_dies_is_replaced_and_changes_are_still_seen(seeds_dir):
                              "file events" for h in healths(base, 2).values()), 30)
         write(seeds_dir / "a.md", 2, "After the watcher died")
         wait_for(lambda: all(h["articles"] == 2 for h in healths(base, 2).values()))
+
+
+def test_a_folder_on_a_network_file_system_is_walked_not_watched(tmp_path):
+    mounts = tmp_path / "mountinfo"
+    mounts.write_text("22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                      "36 22 0:52 / /srv/seeds rw,noatime - nfs4 files:/seeds rw\n")
+    from feeds.view.events import network_file_system
+    assert network_file_system(Path("/srv/seeds/news"), str(mounts)) == "nfs4"
+    assert network_file_system(Path("/srv/seedsx"), str(mounts)) is None

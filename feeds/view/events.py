@@ -59,6 +59,9 @@ class EventWatcher:
         """Write each burst's names until the link leads elsewhere."""
         import watchfiles  # only where events are wanted
 
+        if kind := network_file_system(root):
+            raise OSError(f"the seeds folder is on {kind}, whose changes made on other "
+                          "machines send no events here")
         inode = root.stat().st_ino
         for changes in watchfiles.watch(root, watch_filter=None, debounce=DEBOUNCE_MS,
                                         step=STEP_MS, rust_timeout=BEAT_MS,
@@ -86,6 +89,29 @@ class EventWatcher:
         self.error = reason
         self.ready.clear()
         self.ring.beat(WALKING)
+
+
+NETWORK_FILE_SYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs",
+                        "lustre", "gpfs", "afs", "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse")
+
+
+def network_file_system(folder: Path, mounts: str = "/proc/self/mountinfo") -> str | None:
+    """The type of the network file system folder is on, if it is on one (Linux only)."""
+    try:
+        lines = Path(mounts).read_text().splitlines()
+    except OSError:
+        return None
+    best, kind = "", None
+    for line in lines:
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        point = fields[4].replace("\\040", " ")
+        fs_type = line.split(" - ", 1)[1].split()[0]
+        inside = str(folder) == point or str(folder).startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fs_type
+    return kind if kind in NETWORK_FILE_SYSTEMS else None
 
 
 def _same_folder(seeds_dir: Path, root: Path, inode: int) -> bool:
