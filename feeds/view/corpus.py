@@ -17,20 +17,20 @@ from ..model import SeedError
 from ..settings import Settings
 from .cache import ParseCache
 from .changes import EVERYTHING, ChangeRing
-from .decide import Entries, cacheable, seconds_to_wake
+from .decide import Entries, seconds_to_wake
 from .follow import Reading, folders_of, followed, walked
-from .lookups import built_index, index_of
+from .lookups import index_of
 from .reloading import Reloading
-from .snapshot import Snapshot, build_snapshot
+from .saving import Saving
+from .snapshot import Snapshot, build_snapshot, changed_sections
 from .update import ViewState, state_of, updated_view
 from .watcher import Watcher
 
 log = logging.getLogger(__name__)
-CACHE_SAVE_SECONDS = 60  # at least; and at least 20 times what the last save took
 FULL_BUILD_FROM = 0.25  # changes to more than this share of the seeds: build the view whole
 
 
-class Corpus(Reloading):
+class Corpus(Reloading, Saving):
     """The seeds folder, kept current in the background (reload_seconds > 0) or read again at
     every call to snapshot() (0: tests and one-off commands)."""
 
@@ -114,9 +114,7 @@ class Corpus(Reloading):
         with self._lock:
             self._reload(walk=False)
 
-    def catch_up(self) -> None:
-        """Bring a process's view up to date before it serves (a worker forked long ago)."""
-        self.tick()
+    catch_up = tick  # a worker forked long ago: the ring (or a walk) brings it up to date
 
     def _reload(self, walk: bool) -> None:
         """A reload under the lock and the heap policy: a folder that cannot be read keeps
@@ -133,8 +131,7 @@ class Corpus(Reloading):
         self.last_reload_seconds, self.reloads = time.perf_counter() - started, self.reloads + 1
 
     def failed(self, reason: str, error: BaseException | None = None) -> None:
-        """Note that a reload failed: logged once per reason (with the traceback of an
-        unexpected error); the last good view stays."""
+        """Note a failed reload, logged once a reason; the last good view stays."""
         if reason != self.last_error:
             log.error("reloading the seeds failed (%s); the last good view is still served",
                       reason, exc_info=error)
@@ -244,7 +241,7 @@ class Corpus(Reloading):
                 previous, self._state, [old for _, old, _ in changes if old is not None],
                 [new for _, _, new in changes if new is not None], self._site_data, now)
         if previous is not None and self._on_change:
-            self._on_change(sections if sections is not None else _every_section(
+            self._on_change(sections if sections is not None else changed_sections(
                 previous, self._snapshot))
 
     def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
@@ -288,32 +285,6 @@ class Corpus(Reloading):
             monotonic - self._embargo_built_monotonic)
         return min(wake, self.follow_seconds())
 
-    def wants_saving(self) -> bool:
-        """Whether the parse cache is configured and holds less than this process has read."""
-        return self._cache is not None and self._unsaved
-
-    def mark_saved(self) -> None:
-        """Note that the cache holds what this process has read (another process wrote it)."""
-        self._saved_at = time.monotonic()
-        self._unsaved = False
-
-    def save_cache(self, force: bool = False) -> None:
-        """Persist the parse results when some are new: in the watching process only, at most
-        once a minute (or twenty times what a save takes) unless forced."""
-        wait = max(CACHE_SAVE_SECONDS, 20 * self._save_took)
-        if not (self._cache and self._unsaved and (force or (
-                self.is_watcher() and time.monotonic() - self._saved_at >= wait))):
-            return
-        started = time.perf_counter()
-        self.mark_saved()
-        with self._lock:  # the entries and the view built from them, as one
-            entries, snapshot = self._entries, self._snapshot
-            index = (built_index(snapshot) or index_of(snapshot)) if snapshot else None
-            view = (self._site_key, self._site_entry, snapshot, index)
-            kept = cacheable(entries)
-        self._cache.save(kept, view)
-        self._save_took = time.perf_counter() - started
-
     def _site_data_changed(self, root: Path) -> bool:
         """Re-read `_data/` when any of its files changed."""
         key = site_data_key(root)
@@ -322,14 +293,6 @@ class Corpus(Reloading):
         self._site_key = key
         self._site_data = read_site_data(root)
         return True
-
-
-def _every_section(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
-    """(kind, slug) of every section whose articles differ between two snapshots."""
-    old_sections = {(s.kind, s.slug): s.articles for s in old.sections()}
-    new_sections = {(s.kind, s.slug): s.articles for s in new.sections()}
-    return [key for key in old_sections.keys() | new_sections.keys()
-            if old_sections.get(key) != new_sections.get(key)]
 
 
 def _now() -> datetime:
