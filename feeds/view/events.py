@@ -51,6 +51,10 @@ class EventWatcher:
         while True:
             try:
                 self._watch(self.seeds_dir.resolve(strict=True), stop)
+            except FileNotFoundError:  # the folder is gone: the reloads report it
+                self.ready.clear()
+                self.ring.beat(WALKING)
+                stop.wait(BEAT_MS / 1000)
             except Exception as error:  # no events here (a limit, a network file system...)
                 self._failed(f"{type(error).__name__}: {error}"[:300])
                 stop.wait(RETRY_SECONDS)
