@@ -11,26 +11,26 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort
 
 from ..model import ALL, TOPICS
-from ..output.api import news_document, news_page
+from ..output.api import news_page
 from ..output.pages import made_to_measure
-from ..output.urls import news_path
+from ..output.urls import SITE_NEWS_RULES, TOPIC_NEWS_RULES, news_path
 from ..view.select import ArticleSelection
 from ..view.snapshot import Section, Snapshot
 from .params import whole_number
-from .routes import _MAX_PAGE, _find_at, _query, _send, _settings, _state
+from .routes import _MAX_PAGE, _find_at, _query, _serve, _settings, _state
 
 bp = Blueprint("news", __name__)
 
 
-@bp.get("/api/news/index.json")
-@bp.get("/api/news/page/<page>/index.json")
+@bp.get(SITE_NEWS_RULES[0])
+@bp.get(SITE_NEWS_RULES[1])
 def site_news(page: str = "1") -> Response:
     """A page of all published articles."""
     return _news(ALL, "", page)
 
 
-@bp.get("/api/news/<topic>/index.json")
-@bp.get("/api/news/<topic>/page/<page>/index.json")
+@bp.get(TOPIC_NEWS_RULES[0])
+@bp.get(TOPIC_NEWS_RULES[1])
 def topic_news(topic: str, page: str = "1") -> Response:
     """A page of one topic's articles."""
     return _news(TOPICS, topic, page)
@@ -50,13 +50,11 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
     size = _settings().api_page_size
     start = (number - 1) * size
     page = news_page(made.selection.entries(start, start + size), len(made.selection), number,
-                     size, _settings().language)
+                     size, _settings().language, kind, section.slug, query)
     if number > page.pages:
         abort(404, f"Page {number} is past the last page ({page.pages} at "
                    f"{size} articles a page).")
-    key = ("news", kind, section.slug, number, tuple(query.pairs()))
-    document = _state().documents.get(key, page.signature, lambda: news_document(page))
-    return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
+    return _serve(page, snapshot, (kind, section.slug), made.selection.changes_at)
 
 
 def _page_number(text: str) -> int:
