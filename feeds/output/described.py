@@ -18,20 +18,13 @@ from .digest import period_title
 from .documents import Document
 from .keys import KEY, Described, Seen, Subject
 from .opml import render_opml
-from .pages import (
-    HTML,
-    MAX_QUERY_TITLE,
-    OPML,
-    Form,
-    Made,
-    query_entries,
-    shown_name,
-    template_urls,
-)
+from .pages import MAX_QUERY_TITLE, Form, Made, query_entries, shown_name, template_urls
 from .readers import subscribe_links
 from .render import FORMATS, feed_title, newest_change
 from .urls import feed_url, page_url
 
+HTML = "text/html; charset=utf-8"
+OPML = "text/x-opml; charset=utf-8"
 SITEMAP = "application/xml; charset=utf-8"
 
 
@@ -96,8 +89,8 @@ class QueryPage(Described):
 
     def document(self) -> Document:
         """The page rendered."""
-        kind, slug, pairs, base = self.section.kind, self.section.slug, self.query.pairs(), \
-            self.base_url
+        kind, slug, pairs, base = (self.section.kind, self.section.slug, self.query.pairs(),
+                                   self.base_url)
         feeds = [(fmt, feed_url(base, kind, slug, fmt.suffix, pairs)) for fmt in FORMATS.values()]
         html = render_template(
             "query.html", section=self.section, query=self.query, total=self.total,

@@ -21,8 +21,6 @@ from .keys import Subject
 from .render import FORMATS, FeedPage
 from .urls import BUILD_PATH, HUB_PATH, OPML_PATH, absolute, feed_url, page_path, page_url
 
-HTML = "text/html; charset=utf-8"
-OPML = "text/x-opml; charset=utf-8"
 _PAGE_PERIODS = 10  # digest periods a query's page shows
 
 
