@@ -48,7 +48,8 @@ def main() -> None:
     app = create_app({"SEEDS_DIR": seeds, "RELOAD_SECONDS": 3600})
     fast = app.wsgi_app
     flask = fast.app  # type: ignore[attr-defined]
-    print(f"{args.repo}: microseconds a cached answer, fast path / Flask")
+    print(f"{Path(sys.modules['feeds'].__file__).parent.parent}: microseconds a cached answer, "
+          "fast path / Flask")
     for path in PATHS:
         print(f"{path:28} {cost(fast, path, args.requests):7.1f} "
               f"{cost(flask, path, args.requests // 10):8.1f}")
