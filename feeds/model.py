@@ -10,6 +10,8 @@ from typing import NamedTuple
 # The kinds of section a feed has: every article, one topic, one provider.
 ALL, TOPICS, PROVIDERS = "all", "topics", "providers"
 MAX_SLUG = 200  # longer topic or provider slugs make a seed invalid
+# The URL suffixes of the feed formats, in the order pages list them (output's FORMATS).
+FEED_SUFFIXES = ("rss", "atom", "json")
 
 
 class Image(NamedTuple):

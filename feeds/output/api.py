@@ -9,13 +9,15 @@ which leaves every value the same.
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import Article, Image, Provider
+from ..model import ALL, Article, Image, Provider
 from ..periods import newest_update
+from ..view.query import PLAIN, Query
 from .documents import Document
+from .keys import KEY, Described
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
@@ -23,13 +25,19 @@ _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028",
 
 
 @dataclass(frozen=True, slots=True)
-class NewsPage:
-    """One page of a news listing: its number, its articles, how many pages there are."""
+class NewsPage(Described):
+    """One page of a news listing: its number, its articles, how many pages there are; the
+    listing's section and query, which say which page of which listing it is."""
 
-    page: int
+    ROUTE = "news"
+
+    page: int = field(metadata=KEY)
     items: tuple[Article, ...]
     pages: int  # pages in the listing, at least one
     locale: str  # the site's, written on every article
+    kind: str = field(default=ALL, metadata=KEY)
+    slug: str = field(default="", metadata=KEY)
+    query: Query = field(default=PLAIN, metadata=KEY)
 
     @property
     def next_page(self) -> int | None:
@@ -37,25 +45,22 @@ class NewsPage:
         return self.page + 1 if self.page < self.pages else None
 
     @property
-    def signature(self) -> tuple:
-        """What the bytes depend on beyond the cache key."""
-        return (self.items, self.pages, self.locale)
-
-    @property
     def updated(self) -> datetime:
         """The newest updatedDateTime on this page: never the current time."""
         return newest_update(self.items)
 
 
+    def document(self) -> Document:
+        """The page rendered, with its validators."""
+        return Document.of(render_news(self), CONTENT_TYPE, self.updated)
+
+
 def news_page(articles: tuple[Article, ...], total: int, page: int, size: int,
-              locale: str) -> NewsPage:
-    """Page number page of a listing of total articles, size a page, holding articles."""
-    return NewsPage(page, articles, max(1, math.ceil(total / size)), locale)
-
-
-def news_document(page: NewsPage) -> Document:
-    """A news page rendered, with its validators."""
-    return Document.of(render_news(page), CONTENT_TYPE, page.updated)
+              locale: str, kind: str = ALL, slug: str = "", query: Query = PLAIN) -> NewsPage:
+    """Page number page of a listing (of kind and slug, query) of total articles, size a page,
+    holding articles."""
+    return NewsPage(page, tuple(articles), max(1, math.ceil(total / size)), locale, kind, slug,
+                    query)
 
 
 def render_news(page: NewsPage) -> bytes:

@@ -8,9 +8,8 @@ from ..periods import newest_update
 from ..settings import Settings
 from ..view.snapshot import Snapshot
 from .icons import icon_files
-from .urls import absolute, page_url
+from .urls import SITEMAP_PATH, absolute, page_url
 
-SITEMAP_PATH = "/sitemap.xml"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MAX_SITEMAP_URLS = 50_000  # what one sitemap file may hold (sitemaps.org)
 

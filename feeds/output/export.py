@@ -23,18 +23,11 @@ from ..settings import Settings
 from ..trust import UnsafeFile, check_owned
 from ..view.snapshot import Snapshot
 from .crawlers import root_files
+from .described import index_page, opml_list, section_page
 from .documents import Document
-from .pages import (
-    BUILD_PATH,
-    Made,
-    feed_document,
-    feed_page,
-    index_document,
-    opml_document,
-    section_document,
-)
+from .pages import Made, feed_page
 from .render import FORMATS
-from .urls import feed_path, page_path
+from .urls import BUILD_PATH, feed_path, page_path
 
 STATIC = Path(__file__).parent.parent / "static"
 LOCK_NAME = ".lock"  # in the versions folder: one export of an OUTDIR at a time
@@ -58,16 +51,18 @@ class ExportError(Exception):
 
 def site_files(snapshot: Snapshot, base_url: str, settings: Settings) -> dict[str, bytes]:
     """Every file of the export by relative path, each document with a `.gz` sibling."""
-    documents: dict[str, Document] = {"opml.xml": opml_document(snapshot, base_url, settings)}
+    documents: dict[str, Document] = {
+        "opml.xml": opml_list(snapshot, base_url, settings).document()}
     for section in snapshot.sections():
         for fmt in FORMATS:
             path = feed_path(section.kind, section.slug, fmt).lstrip("/")
-            documents[path] = feed_document(feed_page(Made.plain(section), fmt, base_url, settings))
+            documents[path] = feed_page(Made.plain(section), fmt, base_url, settings).document()
         if section.kind == ALL:
-            documents["index.html"] = index_document(snapshot, base_url, settings)
+            documents["index.html"] = index_page(snapshot, base_url, settings).document()
         else:
             folder = page_path(section.kind, section.slug).lstrip("/")
-            documents[f"{folder}/index.html"] = section_document(section, base_url, settings)
+            documents[f"{folder}/index.html"] = section_page(section, base_url,
+                                                             settings).document()
     files = {f"static/{p.name}": p.read_bytes() for p in STATIC.iterdir() if p.is_file()}
     files.update(root_files(snapshot, base_url, settings, BUILD_PATH))
     for path, document in documents.items():

@@ -1,36 +1,45 @@
 """One page of one feed in one format: everything its rendering reads, and what it derives."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
 from ..periods import newest_update
 from ..view.query import PLAIN, Query
 from ..view.select import Period
-from ..view.snapshot import Section
+from .documents import Document
 from .icons import FeedIcons, feed_icons
+from .keys import KEY, Described, Subject
 from .urls import feed_url, page_url
 
 
 @dataclass(frozen=True, slots=True)
-class FeedPage:
+class FeedPage(Described):
     """One page of one feed in one format, with all its rendering depends on."""
 
-    section: Section
-    fmt: str
-    page: int
-    limit: int
-    query_limit: int | None
-    base_url: str
+    ROUTE = "feed"
+
+    section: Subject = field(metadata=KEY)
+    fmt: str = field(metadata=KEY)
+    page: int = field(metadata=KEY)
+    limit: int = field(metadata=KEY)
+    query_limit: int | None = field(metadata=KEY)
+    base_url: str = field(metadata=KEY)
     site_title: str
     language: str
     max_age: int
     items: tuple[Article | Period, ...]  # the entries on this page
     total: int  # entries on every page
     hub: str = ""
-    query: Query = PLAIN
+    query: Query = field(default=PLAIN, metadata=KEY)
     filters: tuple[str, ...] = ()  # what the query asks, as a title says it
+
+    def document(self) -> Document:
+        """The page rendered, with the hub and self `Link` headers WebSub asks of publishers."""
+        from .render import feed_document  # render.py imports this module
+
+        return feed_document(self)
 
     @property
     def pages(self) -> int:
@@ -46,13 +55,6 @@ class FeedPage:
         """The absolute URL of this feed in fmt at page (this document's by default)."""
         return feed_url(self.base_url, self.section.kind, self.section.slug, fmt or self.fmt,
                         self.query.pairs(), self.query_limit, page or self.page)
-
-    @property
-    def signature(self) -> tuple:
-        """What the bytes depend on beyond the cache key: the items and the section's facts."""
-        section = self.section
-        return (self.items, self.pages, section.name, section.description, section.logo,
-                self.filters)
 
     @property
     def feed_id(self) -> str:
@@ -123,7 +125,7 @@ class FeedPage:
         return links
 
 
-def feed_title(site_title: str, section: Section, filters: tuple[str, ...]) -> str:
+def feed_title(site_title: str, section: Subject, filters: tuple[str, ...]) -> str:
     """"Seed Feeds", or "Seed Feeds: Power Apps · from Microsoft · weekly digest"."""
     parts = ([] if section.kind == ALL else [section.name]) + list(filters)
     return f"{site_title}: {' · '.join(parts)}" if parts else site_title

@@ -1,34 +1,26 @@
-"""Every document of the site as bytes, apart from the request: feeds, HTML pages, OPML.
+"""What the site's documents are made of, apart from the request: a section made to measure,
+the form to build a feed, a feed's page, the limits, the templates' helpers.
 
-The views serve these one at a time; `export` writes them all. HTML needs Flask's templates,
-so these run inside an application context; the settings come as an argument.
+The views serve documents one at a time; `export` writes them all; the settings come as an
+argument.
 """
 
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
-
-from ..model import TOPICS
-from ..periods import newest_update
+from ..model import ALL, TOPICS
 from ..settings import Settings
 from ..text import shorten
 from ..view.query import PLAIN, Query
 from ..view.select import ArticleSelection, Period, Selection, select
 from ..view.snapshot import Section, Snapshot
 from .describe import describe
-from .digest import period_title
-from .documents import Document
 from .icons import icon_links
-from .opml import render_opml
-from .readers import subscribe_links
-from .render import FORMATS, FeedPage, feed_title, render
-from .urls import HUB_PATH, absolute, feed_url, page_path, page_url
+from .keys import Subject
+from .render import FORMATS, FeedPage
+from .urls import BUILD_PATH, HUB_PATH, OPML_PATH, absolute, feed_url, page_path, page_url
 
-HTML = "text/html; charset=utf-8"
-OPML = "text/x-opml; charset=utf-8"
-BUILD_PATH = "/build"  # where the form goes; it answers with the query's page
 _PAGE_PERIODS = 10  # digest periods a query's page shows
 
 
@@ -142,20 +134,13 @@ def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int
     """
     size = limit or default_limit(settings, made.query)
     start = (page - 1) * size
-    return FeedPage(section=made.section, fmt=fmt, page=page, limit=size, query_limit=limit,
-                    base_url=base_url, site_title=settings.site_title,
+    return FeedPage(section=Subject.of(made.section), fmt=fmt, page=page, limit=size,
+                    query_limit=limit, base_url=base_url, site_title=settings.site_title,
                     language=settings.language, max_age=settings.max_age,
                     items=made.selection.entries(start, start + size),
                     total=len(made.selection),
                     hub=advertised_hub(settings, made.query) if page == 1 else "",
                     query=made.query, filters=made.filters)
-
-
-def feed_document(page: FeedPage) -> Document:
-    """A feed page rendered, with the hub and self `Link` headers WebSub asks of publishers."""
-    links = f'<{page.hub}>; rel="hub", <{page.url()}>; rel="self"' if page.hub else ""
-    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated,
-                       page.robots, links)
 
 
 def advertised_hub(settings: Settings, query: Query) -> str:
@@ -165,41 +150,6 @@ def advertised_hub(settings: Settings, query: Query) -> str:
     if settings.websub_hub in ("self", ours):
         return ours
     return settings.websub_hub if query.is_plain else ""
-
-
-def index_document(snapshot: Snapshot, base_url: str, settings: Settings,
-                   form: Form | None = None) -> Document:
-    """The HTML index of every feed, with the form to build a feed when one is given."""
-    html = render_template("index.html", snapshot=snapshot, latest=snapshot.site.articles[:10],
-                           form=form, **template_urls(base_url, settings))
-    return Document.of(html.encode(), HTML, newest_update(snapshot.site.articles))
-
-
-def section_document(section: Section, base_url: str, settings: Settings,
-                     form: Form | None = None) -> Document:
-    """The HTML page of one topic or provider, with the form to build a feed when given."""
-    latest = section.articles[:settings.limit]
-    html = render_template("section.html", section=section, latest=latest, form=form,
-                           **template_urls(base_url, settings))
-    return Document.of(html.encode(), HTML, newest_update(latest))
-
-
-def query_document(made: Made, base_url: str, settings: Settings, form: Form,
-                   period: Period | None = None) -> Document:
-    """The HTML page of a query: its feeds' addresses, subscribe links, the form, and the
-    matching articles (the digest's periods, or one period's articles)."""
-    kind, slug, pairs = made.section.kind, made.section.slug, made.query.pairs()
-    feeds = [(fmt, feed_url(base_url, kind, slug, fmt.suffix, pairs)) for fmt in FORMATS.values()]
-    entries = query_entries(made, settings, period)
-    html = render_template(
-        "query.html", section=made.section, query=made.query, total=len(made.selection),
-        title=shown_name(feed_title(settings.site_title, made.section, made.filters),
-                         MAX_QUERY_TITLE), feeds=feeds,
-        readers=subscribe_links(feeds[0][1]), entries=entries, period=period, form=form,
-        period_title=period_title,
-        period_url=lambda key: page_url(base_url, kind, slug, pairs, period=key),
-        **template_urls(base_url, settings))
-    return Document.of(html.encode(), HTML, newest_update(entries))
 
 
 def query_entries(made: Made, settings: Settings, period: Period | None = None) -> tuple:
@@ -223,23 +173,17 @@ def default_limit(settings: Settings, query: Query) -> int:
     return min(settings.limit, largest_limit(settings, query))
 
 
-def opml_document(snapshot: Snapshot, base_url: str, settings: Settings) -> Document:
-    """The OPML list of every feed."""
-    body = render_opml(snapshot, base_url, settings.site_title)
-    return Document.of(body, OPML, newest_update(snapshot.site.articles))
-
-
-def template_urls(base_url: str, settings: Settings) -> dict:
+def template_urls(base_url: str, site_title: str) -> dict:
     """Helpers the templates use to link feeds and pages."""
     return {
         "feed_url": lambda s, fmt: feed_url(base_url, s.kind, s.slug, fmt),
         "page_url": lambda s: page_url(base_url, s.kind, s.slug),
         "topic_url": lambda slug: page_url(base_url, TOPICS, slug),
-        "home_url": absolute(base_url, "/"),
-        "opml_url": absolute(base_url, "/opml.xml"),
+        "home_url": absolute(base_url, page_path(ALL, "")),
+        "opml_url": absolute(base_url, OPML_PATH),
         "icon_links": lambda section: icon_links(base_url, section.kind, section.logo)
         if section else icon_links(base_url),
-        "site_title": settings.site_title,
+        "site_title": site_title,
         "formats": FORMATS.values(),
         "build_url": absolute(base_url, BUILD_PATH),
         "shown": shown_name,

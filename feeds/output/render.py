@@ -10,6 +10,7 @@ from ..model import PROVIDERS, TOPICS, Article, Image, Provider
 from ..view.select import Period
 from .content import content_html
 from .digest import period_html, period_summary, period_title
+from .documents import Document
 from .feedgen_ext import (
     AtomLinksExtension,
     AtomSourceEntryExtension,
@@ -22,9 +23,9 @@ from .feedgen_ext import (
 from .feedpage import FeedPage, feed_title
 from .jsonfeed import render_json
 from .media import PLAYER_TYPE, image_type, is_video, player_url
-from .urls import absolute, feed_url
+from .urls import absolute, feed_url, page_path
 
-__all__ = ["FORMATS", "FeedPage", "feed_title", "render"]
+__all__ = ["FORMATS", "FeedPage", "feed_document", "feed_title", "render"]
 
 GENERATOR = "Seed Feeds"
 
@@ -32,6 +33,13 @@ GENERATOR = "Seed Feeds"
 def render(doc: FeedPage) -> bytes:
     """The document's bytes in its format."""
     return FORMATS[doc.fmt].render(doc)
+
+
+def feed_document(page: FeedPage) -> Document:
+    """A feed page rendered, with the hub and self `Link` headers WebSub asks of publishers."""
+    links = f'<{page.hub}>; rel="hub", <{page.url()}>; rel="self"' if page.hub else ""
+    return Document.of(render(page), FORMATS[page.fmt].content_type, page.updated,
+                       page.robots, links)
 
 
 def render_rss(doc: FeedPage) -> bytes:
@@ -158,7 +166,7 @@ def _categories(doc: FeedPage, article: Article) -> list[dict[str, str]]:
     """Topics as feedgen categories. RSS shows the name (the label) and names the topics'
     scheme as the domain; Atom readers show the term, so in Atom the term is the name too, and
     the scheme, the topic's page, keeps the slug for machines."""
-    scheme = absolute(doc.base_url, f"/{TOPICS}/")  # + the slug: the topic's page
+    scheme = absolute(doc.base_url, page_path(TOPICS, ""))  # + the slug: the topic's page
     if doc.fmt == "atom":
         return [{"term": topic.name, "label": topic.name, "scheme": scheme + topic.slug}
                 for topic in article.topics]

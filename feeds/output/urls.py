@@ -1,13 +1,28 @@
-"""The site's URL scheme, as plain functions: paths of feeds and pages, absolute URLs."""
+"""The site's URL scheme in one place: the routes' rules, and beside each the function that
+builds its paths and absolute URLs, so that a route and the links to it cannot drift apart."""
 
 import re
 from collections.abc import Sequence
 from urllib.parse import quote, unquote, urlencode
 
-from ..model import ALL, MAX_SLUG
+from ..model import ALL, FEED_SUFFIXES, MAX_SLUG, PROVIDERS, TOPICS
 
+HOME_PATH = "/"  # the index, and the page of a query over every article
+OPML_PATH = "/opml.xml"
+BUILD_PATH = "/build"  # where the form goes; it answers with the query's page
+SITEMAP_PATH = "/sitemap.xml"
+ROBOTS_PATH = "/robots.txt"
+HEALTH_PATH = "/healthz"
 HUB_PATH = "/websub"  # where the hub of its own answers (WEBSUB_HUB=self)
-_FEED_PATH = re.compile(rf"/(?:feed|(topics|providers)/([^/]{{1,{MAX_SLUG}}}))\.(rss|atom|json)")
+_FMT = f"<any({', '.join(FEED_SUFFIXES)}):fmt>"
+_KIND = f"<any({TOPICS}, {PROVIDERS}):kind>"
+SITE_FEED_RULE = f"/feed.{_FMT}"  # feed_path(ALL, "", fmt)
+SECTION_FEED_RULE = f"/{_KIND}/<slug>.{_FMT}"  # feed_path(kind, slug, fmt)
+SECTION_PAGE_RULE = f"/{_KIND}/<slug>"  # page_path(kind, slug)
+SITE_NEWS_RULES = ("/api/news/index.json", "/api/news/page/<page>/index.json")  # news_path
+TOPIC_NEWS_RULES = ("/api/news/<topic>/index.json", "/api/news/<topic>/page/<page>/index.json")
+_FEED_PATH = re.compile(rf"/(?:feed|({TOPICS}|{PROVIDERS})/([^/]{{1,{MAX_SLUG}}}))"
+                        rf"\.({'|'.join(FEED_SUFFIXES)})")
 
 
 def feed_path(kind: str, slug: str, fmt: str) -> str:

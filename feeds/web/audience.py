@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+from ..output.keys import Key, Subject
 from ..output.urls import page_path, with_query
+from ..view.query import Query
 from .agents import AGGREGATOR, CRAWLER, classify
 from .audience_store import AudienceStore
 from .salt import Salts
@@ -38,12 +40,12 @@ def feed_name(kind: str, slug: str, pairs: tuple[tuple[str, str], ...] = ()) -> 
 
 @lru_cache(maxsize=4096)
 def feed_of_document(key: Hashable) -> tuple[str, str] | None:
-    """(feed name, format) of a cached feed document's key, for a first page only
-    (routes.py keys feeds as ("feed", kind, slug, fmt, page, limit, base URL, pairs))."""
-    if not isinstance(key, tuple) or len(key) != 8 or key[0] != "feed" or key[4] != 1:
+    """(feed name, format) of a cached feed document's key (a FeedPage's), first pages only."""
+    if not isinstance(key, Key) or key.route != "feed" or key.get("page") != 1:
         return None
-    _, kind, slug, fmt, _, _, _, pairs = key
-    return feed_name(kind, slug, pairs), fmt
+    section, query = key.get("section"), key.get("query")
+    assert isinstance(section, Subject) and isinstance(query, Query)
+    return feed_name(section.kind, section.slug, tuple(query.pairs())), str(key.get("fmt"))
 
 
 class Audience:

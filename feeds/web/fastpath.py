@@ -1,27 +1,29 @@
 """A WSGI fast path: a repeat GET or HEAD whose answer is already known skips Flask entirely.
 
 The Flask view that answers a request remembers (in the WSGI environ) which cached document
-it sent; this middleware then keys that by everything the answer depends on (path, the known
-query parameters, whether gzip is accepted, and, without BASE_URL, host, scheme and prefix)
-and serves the next such request itself: while the snapshot the view saw is still the current
-one, the document is still in the document cache, and the clock alone has not changed what it
-shows (a `since` window moving on, a digest period ending). It holds no document of its own
-and no snapshot: its entries belong to the current snapshot, which it names by a weak
-reference, and are dropped together when the snapshot changes; past max_entries the least
-recently used goes, so no client can empty it for everyone else. Conditional GET, gzip and the
-headers come from `answer.answer`, as in the view.
+it sent (its key, output/keys.py); this middleware then keys that by everything of the request
+the answer depends on, one frozen value (`Asked`: path, the known query parameters, whether
+gzip is accepted, and, without BASE_URL, host, scheme and prefix) and serves the next such
+request itself: while the snapshot the view saw is still the current one, the document is
+still in the document cache, and the clock alone has not changed what it shows (a `since`
+window moving on, a digest period ending). It holds no document of its own and no snapshot:
+its entries belong to the current snapshot, which it names by a weak reference, and are
+dropped together when the snapshot changes; past max_entries the least recently used goes, so
+no client can empty it for everyone else. Conditional GET, gzip and the headers come from
+`answer.answer`, as in the view.
 """
 
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..output.documents import DocumentCache
+from ..output.keys import Key
 from ..text import is_host
 from ..view.corpus import Corpus
 from ..view.query import PARAMETERS
@@ -38,17 +40,30 @@ _MAX_ENCODING_TEXT = 128  # longer Accept-Encoding values are read each time, ne
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """What a view reads of a request, all that its answer depends on besides the snapshot,
+    the clock and the conditional headers; made by asked() alone."""
+
+    path: str
+    params: tuple[tuple[str, str], ...]  # the known parameters, sorted
+    gzip: bool
+    host: str  # these three make the links absolute; empty when BASE_URL does
+    scheme: str
+    prefix: str  # SCRIPT_NAME
+
+
+@dataclass(frozen=True, slots=True)
 class _Known:
     """Which cached document answered one kind of request."""
 
-    document_key: Hashable
+    document_key: Key
     etag: str
     use_gzip: bool
     section: tuple[str, str]
     changes_at: datetime | None  # when the clock alone changes the answer
 
 
-def remember(environ: dict, document_key: Hashable, etag: str, use_gzip: bool,
+def remember(environ: dict, document_key: Key, etag: str, use_gzip: bool,
              snapshot: Snapshot, section: tuple[str, str],
              changes_at: datetime | None = None) -> None:
     """Note, for the fast path, which cached document of snapshot answered this request."""
@@ -69,13 +84,13 @@ class FastPath:
         self.keyed_by_host = keyed_by_host  # False when BASE_URL fixes every link
         self._lock = threading.Lock()
         self._snapshot: Callable[[], Snapshot | None] = lambda: None  # the entries' own
-        self._known: OrderedDict[tuple, _Known] = OrderedDict()
+        self._known: OrderedDict[Asked, _Known] = OrderedDict()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
-        key = self._key(environ)
+        key = asked(environ, self.keyed_by_host)
         current = self.corpus.current
         known = self._lookup(key, current) if key is not None else None
         if known is not None and current is not None and (
@@ -98,7 +113,7 @@ class FastPath:
         """Entries kept now (of the current snapshot, once a request has seen it)."""
         return len(self._known)
 
-    def _lookup(self, key: tuple, current: Snapshot | None) -> _Known | None:
+    def _lookup(self, key: Asked, current: Snapshot | None) -> _Known | None:
         """The entry for key, if it belongs to the current snapshot (now most recently used);
         the entries of an older snapshot are dropped."""
         with self._lock:
@@ -112,7 +127,7 @@ class FastPath:
                 self._known.move_to_end(key)
             return known
 
-    def _remember(self, key: tuple, snapshot: Snapshot, known: _Known) -> None:
+    def _remember(self, key: Asked, snapshot: Snapshot, known: _Known) -> None:
         """Keep known under key, if its snapshot is the current one; entries of an older
         snapshot are dropped, and the least recently used past max_entries."""
         with self._lock:
@@ -130,20 +145,27 @@ class FastPath:
         self._snapshot = weakref.ref(snapshot)
         self._known = OrderedDict()
 
-    def _key(self, environ: dict) -> tuple | None:
-        """What the answer depends on, or None for a request not worth remembering (or that
-        the view must refuse: an odd Host)."""
-        path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
-        host = environ.get("HTTP_HOST")
-        if host is not None and (len(host) > _MAX_KEY_TEXT or not is_host(host)):
-            return None
-        if len(path) + len(query) + len(host or "") > _MAX_KEY_TEXT:
-            return None
-        params = tuple(sorted(pair for pair in parse_qsl(query, keep_blank_values=True)
-                              if pair[0] in _QUERY_NAMES)) if query else ()
-        where = (host.lower() if host else "", environ.get("wsgi.url_scheme"),
-                 environ.get("SCRIPT_NAME", "")) if self.keyed_by_host else ()
-        return (path, params, _gzip(environ.get("HTTP_ACCEPT_ENCODING", "")), *where)
+
+
+def asked(environ: dict, keyed_by_host: bool = True) -> Asked | None:
+    """What the answer to a request depends on, or None for a request not worth remembering
+    (or that the view must refuse: an odd Host). With no Host header, the server's name and
+    port make the links, as they do in the view (werkzeug's root_url)."""
+    path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+    host = environ.get("HTTP_HOST")
+    if host is not None and (len(host) > _MAX_KEY_TEXT or not is_host(host)):
+        return None
+    if len(path) + len(query) + len(host or "") > _MAX_KEY_TEXT:
+        return None
+    params = tuple(sorted(pair for pair in parse_qsl(query, keep_blank_values=True)
+                          if pair[0] in _QUERY_NAMES)) if query else ()
+    use_gzip = _gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+    if not keyed_by_host:
+        return Asked(path, params, use_gzip, "", "", "")
+    where = host.lower() if host is not None else \
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return Asked(path, params, use_gzip, where, str(environ.get("wsgi.url_scheme", "")),
+                 environ.get("SCRIPT_NAME", ""))
 
 
 def _gzip(accept_encoding: str) -> bool:

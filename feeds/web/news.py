@@ -11,25 +11,26 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response
 
 from ..model import ALL, TOPICS
-from ..output.api import news_document, news_page
+from ..output.api import news_page
 from ..output.pages import made_to_measure
+from ..output.urls import SITE_NEWS_RULES, TOPIC_NEWS_RULES
 from ..view.select import ArticleSelection
 from .errors import RequestError
 from .request import news_request
-from .routes import _send, _settings, _state
+from .routes import _serve, _settings, _state
 
 bp = Blueprint("news", __name__)
 
 
-@bp.get("/api/news/index.json")
-@bp.get("/api/news/page/<page>/index.json")
+@bp.get(SITE_NEWS_RULES[0])
+@bp.get(SITE_NEWS_RULES[1])
 def site_news(page: str = "1") -> Response:
     """A page of all published articles."""
     return _news(ALL, "", page)
 
 
-@bp.get("/api/news/<topic>/index.json")
-@bp.get("/api/news/<topic>/page/<page>/index.json")
+@bp.get(TOPIC_NEWS_RULES[0])
+@bp.get(TOPIC_NEWS_RULES[1])
 def topic_news(topic: str, page: str = "1") -> Response:
     """A page of one topic's articles."""
     return _news(TOPICS, topic, page)
@@ -45,10 +46,8 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
     size = _settings().api_page_size
     start = (number - 1) * size
     page = news_page(made.selection.entries(start, start + size), len(made.selection), number,
-                     size, _settings().language)
+                     size, _settings().language, kind, section.slug, query)
     if number > page.pages:
         raise RequestError(404, f"Page {number} is past the last page ({page.pages} at "
                                 f"{size} articles a page).")
-    key = ("news", kind, section.slug, number, tuple(query.pairs()))
-    document = _state().documents.get(key, page.signature, lambda: news_document(page))
-    return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
+    return _serve(page, snapshot, (kind, section.slug), made.selection.changes_at)

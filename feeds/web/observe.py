@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..output.keys import Key
 from ..trust import UnsafeFile
 from .audience import Audience, Poll, feed_of_document
 from .audience_store import AudienceStore
@@ -250,10 +251,10 @@ def _event(fields: tuple) -> Event:
 def _describe(event: Event) -> tuple[str, str, str]:
     """(route kind, format, feed name or '') of an event."""
     key = event.document_key
-    if isinstance(key, tuple) and key:
+    if isinstance(key, Key):
         feed = feed_of_document(key) if event.method in ("GET", "HEAD") else None
-        fmt = str(key[3]) if key[0] == "feed" else _FORMATS.get(key[0], "html")
-        return str(key[0]), fmt, feed[0] if feed else ""
+        fmt = str(key.get("fmt")) if key.route == "feed" else _FORMATS.get(key.route, "html")
+        return key.route, fmt, feed[0] if feed else ""
     route = _ROUTES.get(event.path, "static" if event.path.startswith("/static/") else "other")
     return route, "", ""
 

@@ -1,28 +1,25 @@
 """Routes: read the request, serve cached documents with HTTP caching."""
 
 import os
-from collections.abc import Hashable
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..model import ALL, PROVIDERS, TOPICS
-from ..output.documents import Document
-from ..output.pages import (
+from ..model import ALL
+from ..output import described
+from ..output.keys import Described
+from ..output.pages import build_form, feed_page, made_to_measure
+from ..output.urls import (
     BUILD_PATH,
-    build_form,
-    feed_document,
-    feed_page,
-    index_document,
-    made_to_measure,
-    opml_document,
-    query_document,
-    query_entries,
-    section_document,
+    HEALTH_PATH,
+    HOME_PATH,
+    OPML_PATH,
+    SECTION_FEED_RULE,
+    SECTION_PAGE_RULE,
+    SITE_FEED_RULE,
+    page_url,
 )
-from ..output.render import FORMATS
-from ..output.urls import page_url
 from ..settings import Settings
 from ..text import is_host
 from ..view.select import DigestSelection
@@ -36,8 +33,6 @@ from .state import FeedsState, current_state
 
 bp = Blueprint("feeds", __name__)
 
-_FMT = f"<any({', '.join(FORMATS)}):fmt>"
-
 
 @bp.before_app_request
 def refuse_odd_host() -> None:
@@ -48,33 +43,31 @@ def refuse_odd_host() -> None:
                                 "from 1 to 65535.")
 
 
-@bp.get("/")
+@bp.get(HOME_PATH)
 def index() -> Response:
     """The HTML index of every feed, or the page of a query over all articles."""
     snapshot = _state().corpus.snapshot()
     asked = page_request(snapshot, ALL, "")
     if not asked.is_plain:
         return _query_page(snapshot, asked)
-    base = _base_url()
-    key = ("index", base)
-    document = _state().documents.get(key, snapshot.loaded_at, lambda: index_document(
-        snapshot, base, _settings(), build_form(snapshot, snapshot.site)))
-    return _send(key, document, snapshot, (ALL, ""))
+    form = build_form(snapshot, snapshot.site)
+    page = described.index_page(snapshot, _base_url(), _settings(), form)
+    return _serve(page, snapshot, (ALL, ""))
 
 
-@bp.get(f"/feed.{_FMT}")
+@bp.get(SITE_FEED_RULE)
 def site_feed(fmt: str) -> Response:
     """All published articles."""
     return _feed(ALL, "", fmt)
 
 
-@bp.get(f"/<any({TOPICS}, {PROVIDERS}):kind>/<slug>.{_FMT}")
+@bp.get(SECTION_FEED_RULE)
 def section_feed(kind: str, slug: str, fmt: str) -> Response:
     """One topic's or one provider's feed."""
     return _feed(kind, slug, fmt)
 
 
-@bp.get(f"/<any({TOPICS}, {PROVIDERS}):kind>/<slug>")
+@bp.get(SECTION_PAGE_RULE)
 def section_page(kind: str, slug: str) -> Response:
     """The HTML page of one topic or provider, or of a query over its articles."""
     snapshot = _state().corpus.snapshot()
@@ -82,15 +75,8 @@ def section_page(kind: str, slug: str) -> Response:
     if not asked.is_plain:
         return _query_page(snapshot, asked)
     section = asked.section
-    base = _base_url()
-    latest = section.articles[:_settings().limit]
-    form = build_form(snapshot, section)
-    signature = (latest, len(section.articles), section.name, section.description, section.logo,
-                 form)
-    key = ("page", kind, section.slug, base)
-    document = _state().documents.get(
-        key, signature, lambda: section_document(section, base, _settings(), form))
-    return _send(key, document, snapshot, (kind, section.slug))
+    page = described.section_page(section, _base_url(), _settings(), build_form(snapshot, section))
+    return _serve(page, snapshot, (kind, section.slug))
 
 
 @bp.get(BUILD_PATH)
@@ -106,18 +92,14 @@ def build() -> BaseResponse:
                                          asked.query.pairs()), 303))
 
 
-@bp.get("/opml.xml")
+@bp.get(OPML_PATH)
 def opml() -> Response:
     """The OPML subscription list."""
     snapshot = _state().corpus.snapshot()
-    base = _base_url()
-    key = ("opml", base)
-    document = _state().documents.get(key, snapshot.loaded_at,
-                                      lambda: opml_document(snapshot, base, _settings()))
-    return _send(key, document, snapshot, (ALL, ""))
+    return _serve(described.opml_list(snapshot, _base_url(), _settings()), snapshot, (ALL, ""))
 
 
-@bp.get("/healthz")
+@bp.get(HEALTH_PATH)
 def healthz() -> Response:
     """Counts and the time of the last successful reload, never cached; a 503 naming the
     error while reloads fail, or what the last scan could not see (degraded)."""
@@ -156,9 +138,7 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     if page > doc.pages:
         raise RequestError(404, f"Page {page} is past the last page ({doc.pages} at limit "
                                 f"{doc.limit}).")
-    key = ("feed", kind, section.slug, fmt, page, limit, doc.base_url, tuple(query.pairs()))
-    document = _state().documents.get(key, doc.signature, lambda: feed_document(doc))
-    return _send(key, document, snapshot, (kind, section.slug), made.selection.changes_at)
+    return _serve(doc, snapshot, (kind, section.slug), made.selection.changes_at)
 
 
 def _query_page(snapshot: Snapshot, asked: Asked) -> Response:
@@ -172,26 +152,22 @@ def _query_page(snapshot: Snapshot, asked: Asked) -> Response:
         if period is None:
             raise RequestError(404, f"The period {period_key} has not ended, or no article of "
                                     "it matches.")
-    base = _base_url()
     form = build_form(snapshot, section, query)
-    signature = (query_entries(made, _settings(), period), len(made.selection), made.filters,
-                 form)
-    key = ("query", section.kind, section.slug, base, tuple(query.pairs()), period_key)
-    document = _state().documents.get(
-        key, signature, lambda: query_document(made, base, _settings(), form, period))
-    return _send(key, document, snapshot, (section.kind, section.slug),
-                 made.selection.changes_at)
+    page = described.query_page(made, _base_url(), _settings(), form, period, period_key or "")
+    return _serve(page, snapshot, (section.kind, section.slug), made.selection.changes_at)
 
 
-def _send(key: Hashable, document: Document, snapshot: Snapshot, section: tuple[str, str],
-          changes_at: datetime | None = None) -> Response:
-    """The document (cached under key) with validators, caching headers and gzip; 304 when the
-    client has it. No cache outlives an embargo ending in this section, nor the moment the
-    clock alone changes what the document shows."""
+def _serve(page: Described, snapshot: Snapshot, section: tuple[str, str],
+           changes_at: datetime | None = None) -> Response:
+    """The document page describes, from the cache when its signature is unchanged, with
+    validators, caching headers and gzip; 304 when the client has it. No cache outlives an
+    embargo ending in this section, nor the moment the clock alone changes what it shows."""
+    document = _state().documents.get(page)
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
     max_age = max_age_until(snapshot, _settings().max_age, section, changes_at)
     status, headers, body = answer(document, use_gzip, max_age, request.environ)
-    remember(request.environ, key, document.etag, use_gzip, snapshot, section, changes_at)
+    remember(request.environ, page.cache_key(), document.etag, use_gzip, snapshot, section,
+             changes_at)
     return Response(body, status, headers)
 
 

@@ -6,11 +6,10 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..output.crawlers import SITEMAP_PATH, robots_txt, sitemap_xml
-from ..output.documents import Document
+from ..output.crawlers import robots_txt
+from ..output.described import sitemap as sitemap_of
 from ..output.icons import ICON_FILES, icon_bytes
-from ..output.pages import BUILD_PATH
-from ..periods import newest_update
+from ..output.urls import BUILD_PATH, ROBOTS_PATH, SITEMAP_PATH
 from .answer import answer, wants_gzip
 from .errors import RequestError
 from .routes import _base_url
@@ -35,7 +34,7 @@ def icon(name: str) -> BaseResponse:
     return response.make_conditional(request)
 
 
-@bp.get("/robots.txt")
+@bp.get(ROBOTS_PATH)
 def robots() -> BaseResponse:
     """Crawlers kept out of query URLs and the form's target; the sitemap named."""
     settings = current_state().settings
@@ -55,9 +54,7 @@ def sitemap() -> Response:
         raise RequestError(404, "This site publishes no sitemap.")
     snapshot = state.corpus.snapshot()
     base = _base_url()
-    document = state.documents.get(("sitemap", base), snapshot.loaded_at, lambda: Document.of(
-        sitemap_xml(snapshot, base), "application/xml; charset=utf-8",
-        newest_update(snapshot.site.articles)))
+    document = state.documents.get(sitemap_of(snapshot, base))
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
     status, headers, body = answer(document, use_gzip, state.settings.max_age, request.environ)
     return Response(body, status, headers)

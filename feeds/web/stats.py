@@ -53,7 +53,7 @@ def stats_page() -> str:
                            counting=current_app.extensions["feeds.recorder"].counting,
                            page_of=lambda feed: f"{base}/{feed.removeprefix('/feed')}"
                            .replace("//", "/", 1) if feed.startswith("/feed") else base + feed,
-                           **template_urls(base, settings))
+                           **template_urls(base, settings.site_title))
 
 
 @bp.get("/stats.json")

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..model import PROVIDERS, TOPICS, Article
 from ..output.documents import Document
-from ..output.pages import feed_document, feed_page, largest_limit, made_to_measure
+from ..output.pages import feed_page, largest_limit, made_to_measure
 from ..output.urls import feed_of_path, feed_url
 from ..settings import Settings
 from ..text import MAX_URL
@@ -92,7 +92,7 @@ def render_topic(topic: Topic, snapshot: Snapshot, settings: Settings,
         return None
     made = made_to_measure(snapshot, section, topic.query, now)
     page = feed_page(made, topic.fmt, settings.base_url.rstrip("/"), settings, 1, topic.limit)
-    return Rendered(feed_document(page), frozenset(_entry_key(item) for item in page.items),
+    return Rendered(page.document(), frozenset(_entry_key(item) for item in page.items),
                     made.selection.changes_at)
 
 
