@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import REPO, corpus, milliseconds, seconds_until_200, start_server, stop, table
+from common import REPO, corpus, milliseconds, seconds_until_200, start_server, table
 from scale_parts import (
     cat_seconds,
     drop_page_cache,
@@ -41,6 +41,7 @@ from scale_parts import (
     machine,
     parse_microseconds,
     pss_mb,
+    stop_tree,
 )
 from scale_probe import Server, add_edit_delete, edit_each, published_seeds, restore
 from startup import hugo_seconds
@@ -62,7 +63,7 @@ def running(seeds: Path, cache: Path, workers: int, watch: bool = True) -> Itera
         seconds_until_200(f"{base}/healthz", time.perf_counter(), START_LIMIT)
         yield Server(base, process.pid, workers)
     finally:
-        stop(process)
+        stop_tree(process)
 
 
 def cache_written(cache: Path) -> bool:
@@ -86,7 +87,7 @@ def start_to_first_200(seeds: Path, cache: Path, workers: int) -> float:
             time.sleep(0.2)
         return seconds
     finally:
-        stop(process)
+        stop_tree(process)
 
 
 def starts(seeds: Path, cache: Path, args: argparse.Namespace) -> dict[str, str]:

@@ -27,6 +27,23 @@ def tree(root: int) -> list[int]:
     return found
 
 
+def stop_tree(process: subprocess.Popen, grace: float = 90) -> None:
+    """SIGTERM to the server, then SIGKILL to whatever of its tree is left after grace seconds."""
+    pids = tree(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        print(f"server {process.pid} still running {grace:g} s after SIGTERM: killed",
+              file=sys.stderr)
+    for pid in pids:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def cpu_ticks(pids: list[int]) -> dict[int, int]:
     """utime + stime of each process, plus those of its children it has reaped, in ticks."""
     ticks = {}
