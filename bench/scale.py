@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import urllib.request
@@ -134,9 +135,10 @@ def live(seeds: Path, cache: Path, args: argparse.Namespace) -> dict[str, str]:
     """One fresh warm server: first answers, idle CPU, PSS around the edits, then the seeds
     added, edited and deleted; the edited seeds put back."""
     originals: dict = {}
+    figures: dict[str, str] = {}
     try:
         with running(seeds, cache, args.workers) as server:
-            figures = first_answers(server.base)
+            figures |= first_answers(server.base)
             time.sleep(5)  # the start's own work done
             figures["idle"] = f"{idle_cpu_percent(server.master, args.idle_seconds):.1f}"
             figures["pss_start"] = f"{pss_mb(server.master):,.0f}"
@@ -144,8 +146,11 @@ def live(seeds: Path, cache: Path, args: argparse.Namespace) -> dict[str, str]:
             seen = f", median {statistics.median(edits):.1f} s" if edits else ""
             figures["pss_edits"] = f"{pss_mb(server.master):,.0f} ({len(edits)} edits{seen})"
             figures |= visible(add_edit_delete(server, seeds / "scale-probe", args.edits))
+    except RuntimeError as error:  # the server died under the edits: a figure of its own
+        figures["failed"] = f"{error} after {len(originals)} edits"
     finally:
         restore(originals)
+        print(figures, file=sys.stderr, flush=True)
     return figures
 
 
@@ -157,9 +162,14 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, str]:
     shutil.rmtree(probes, ignore_errors=True)
     probes.mkdir()
     try:
-        figures = starts(seeds, cache, args) | live(seeds, cache, args)
+        figures = starts(seeds, cache, args)
+        print(figures, file=sys.stderr, flush=True)
+        figures |= live(seeds, cache, args)
         with running(seeds, cache, args.workers, watch=False) as server:
-            figures |= visible(add_edit_delete(server, probes, args.edits), "_off")
+            try:
+                figures |= visible(add_edit_delete(server, probes, args.edits), "_off")
+            except RuntimeError as error:
+                figures["failed"] = f"{figures.get('failed', '')} {error} (WATCH=off)".strip()
     finally:
         shutil.rmtree(probes, ignore_errors=True)
     if not args.skip_hugo and size <= HUGO_UP_TO:
@@ -187,6 +197,7 @@ FIGURES = [
     ("rss_ms", "first answer of /feed.rss, ms", "≤ 50"),
     ("heat_ms", "first answer of /feed.rss?q=power+apps&sort=heat, ms", "≤ 50"),
     ("last_ms", "first answer of the last page of /feed.atom, ms", "≤ 50"),
+    ("failed", "what failed", "nothing"),
     ("hugo", "Hugo building the same seeds' feeds (bench/hugo), s", ""),
 ]
 

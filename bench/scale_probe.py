@@ -84,13 +84,27 @@ def seconds_until_all(server: Server, word: str, present: bool, started: float) 
     item; infinity past LIMIT_SECONDS."""
     shown: set[int] = set()
     while time.perf_counter() - started < LIMIT_SECONDS:
-        pid, there = look(server, word)
+        try:
+            pid, there = look(server, word)
+        except OSError as error:  # refused or reset: a worker replaced, or the server gone
+            if not alive(server.master):
+                raise RuntimeError(f"the server exited ({error})") from error
+            time.sleep(POLL_PAUSE)
+            continue
         if there == present and pid is not None:
             shown.add(pid)
             if len(shown) >= server.workers:
                 return time.perf_counter() - started
         time.sleep(POLL_PAUSE)
     return math.inf
+
+
+def alive(pid: int) -> bool:
+    """Whether pid runs (not gone, not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def add_edit_delete(server: Server, folder: Path, rounds: int) -> dict[str, list[float]]:
