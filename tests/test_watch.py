@@ -4,13 +4,15 @@ for a server of several workers, and the walk that takes over where events are m
 import http.client
 import json
 import os
+import re
 import signal
 import time
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
 from conftest import article_fields, seed_text
-from servers import serve
+from servers import fetch, serve
 from test_incremental import _same
 
 from feeds.view.corpus import Corpus
@@ -175,3 +177,26 @@ def test_a_folder_on_a_network_file_system_is_walked_not_watched(tmp_path):
     from feeds.view.events import network_file_system
     assert network_file_system(Path("/srv/seeds/news"), str(mounts)) == "nfs4"
     assert network_file_system(Path("/srv/seedsx"), str(mounts)) is None
+
+
+def test_a_server_kept_by_events_serves_the_documents_of_a_fresh_one(seeds_dir, tmp_path):
+    for n in range(1, 8):
+        write(seeds_dir / f"{n}.md", n, f"Article {n}")
+    env = {"FEEDS_SEEDS_DIR": str(seeds_dir), "FEEDS_RELOAD_SECONDS": "5",
+           "FEEDS_BASE_URL": "https://feeds.example.com"}  # the same links from both
+    with serve(env, workers=2) as kept:
+        wait_for(lambda: all(h["changes"] == "file events" for h in healths(kept, 2).values()))
+        write(seeds_dir / "8.md", 8, "Added")
+        write(seeds_dir / "3.md", 3, "Edited")
+        (seeds_dir / "5.md").unlink()
+        write(seeds_dir / "later" / "9.md", 9, "In a new folder")
+        wait_for(lambda: all(h["articles"] == 8 for h in healths(kept, 2).values()))
+        with serve(env) as fresh:
+            paths = ["/", "/opml.xml", "/feed.rss?q=article&sort=heat", "/feed.json?digest=daily"]
+            feeds = [urlsplit(url).path for url in re.findall(
+                r'xmlUrl="([^"]+)"', fetch(f"{fresh}/opml.xml")[2].decode())]
+            paths += [feed.replace(".rss", suffix) for feed in feeds
+                      for suffix in (".rss", ".atom", ".json")]
+            assert len(paths) >= 13  # the pages, the site and its topic and provider, 3 formats
+            for path in paths:
+                assert fetch(f"{kept}{path}")[2] == fetch(f"{fresh}{path}")[2], path
