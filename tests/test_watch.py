@@ -7,8 +7,8 @@ import os
 import re
 import signal
 import time
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import article_fields, seed_text
