@@ -21,7 +21,7 @@ from .wellformed import well_formed_result, well_formed_site_entry, well_formed_
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
@@ -131,8 +131,7 @@ class ParseCache:
 def _valid_entry(name: Any, entry: Any, shared: set[int]) -> bool:
     """Whether a cache entry is (name, (stat key, a well-formed Article or SeedError))."""
     return (type(name) is str and type(entry) is tuple and len(entry) == 2
-            and type(entry[0]) is tuple and len(entry[0]) == 4
-            and all(type(number) is int for number in entry[0])
+            and type(entry[0]) is int
             and well_formed_result(entry[1], shared))
 
 
