@@ -2,7 +2,6 @@
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -215,68 +214,3 @@ def test_resolvers_added_to_the_loader_are_honoured():
     finally:
         Loader.yaml_implicit_resolvers = saved
         fastyaml._plain_scalar_tag.cache_clear()
-
-
-# Block documents, as seeds are written, with what a line-by-line reader could get wrong: keys
-# that resolve to other types, values with YAML's indicators, escapes, odd indentation.
-block_keys = st.sampled_from(["title", "a", "b_c", "x1", "_", "yes", "null", "On", "<<",
-                              "a b", "1", "-", "a:b", "url"])
-raw_texts = st.text(alphabet="ab :#-'\"\\,[]{}&*!|>%@`?\t\r\u0085\u2028\ufeff.", max_size=8)
-escaped = st.text(st.sampled_from('ab "\\/\n\r\t\u00e9\x01'), max_size=6).map(
-    lambda t: json.dumps(t, ensure_ascii=False))
-block_scalar = st.one_of(plain, quoted, single_quoted, escaped, raw_texts)
-block_nodes = st.recursive(
-    block_scalar,
-    lambda children: st.one_of(
-        st.tuples(st.just("map"), st.lists(st.tuples(block_keys, children), min_size=1,
-                                           max_size=4)),
-        st.tuples(st.just("seq"), st.lists(children, min_size=1, max_size=4))),
-    max_leaves=10)
-layout = st.lists(st.integers(0, 3), min_size=40, max_size=40)  # indent steps, spaces
-
-
-def render(node, indent: int, steps: list[int]) -> list[str]:
-    """The lines of a block node at indent; steps choose how far each nested block goes in."""
-    step = steps.pop() if steps else 2
-    if node[0] == "map":
-        lines = []
-        for key, value in node[1]:
-            if isinstance(value, str):
-                lines.append(" " * indent + f"{key}: {value}")
-            else:
-                lines.append(" " * indent + f"{key}:")
-                lines += render(value, indent + (step if value[0] == "map" else step - 1), steps)
-        return lines
-    lines = []
-    for item in node[1]:
-        if isinstance(item, str):
-            lines.append(" " * indent + f"- {item}")
-        else:
-            inner = render(item, indent + 1 + max(step, 1), steps)
-            lines.append(" " * indent + "-" + inner[0][indent + 1:])
-            lines += inner[1:]
-    return lines
-
-
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(block_keys, block_nodes), min_size=1, max_size=5), layout,
-       st.sampled_from(["", "\n", "\n\n# a comment\n", "   \n", "\n  # indented comment\n"]))
-def test_generated_block_documents_load_as_pyyaml_loads_them(fields, steps, extra):
-    lines = render(("map", fields), 0, list(steps))
-    where = steps[0] % (len(lines) + 1)
-    assert_same("\n".join(lines[:where]) + extra + "\n".join(lines[where:]) + "\n")
-
-
-def test_a_block_seed_is_read_without_libyaml(monkeypatch):
-    def refuse(*args):
-        raise AssertionError("libyaml ran")
-
-    monkeypatch.setattr(fastyaml.Loader, "get_single_node", refuse)
-    text = ('title: "A \\"quoted\\" one"\nexcerpt: it\'s\nquality: 61\npublished: true\n'
-            "when: 2024-01-31T10:00:00Z\nprovider:\n  name: X\n  images:\n  - url: u\n"
-            "    width: 5\ntopics:\n  - Power Apps\n")
-    assert fastyaml.load(text) == {
-        "title": 'A "quoted" one', "excerpt": "it's", "quality": 61, "published": True,
-        "when": datetime(2024, 1, 31, 10, tzinfo=UTC),
-        "provider": {"name": "X", "images": [{"url": "u", "width": 5}]},
-        "topics": ["Power Apps"]}

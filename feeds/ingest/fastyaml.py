@@ -1,12 +1,10 @@
 """PyYAML's safe loading, made faster for the plain trees of fields that seeds hold.
 
-Most seeds are block YAML of one-line values, which blockyaml reads line by line without
-libyaml. For the others, libyaml composes the nodes; a short direct constructor then builds
-the plain mappings, lists and scalars that nearly every seed consists of, calling PyYAML's
-own constructor for each scalar type but skipping its general machinery. Anything else (an
-anchor used twice, a merge key, an explicit tag, an error) is built by PyYAML's
-SafeConstructor itself, so the result and every error are exactly those of
-`yaml.load(text, Loader=Loader)` (tests/test_fastyaml.py).
+libyaml composes the nodes; a short direct constructor then builds the plain mappings, lists
+and scalars that nearly every seed consists of, calling PyYAML's own constructor for each
+scalar type but skipping its general machinery. Anything else (an anchor used twice, a merge
+key, an explicit tag, an error) is built by PyYAML's SafeConstructor itself, so the result and
+every error are exactly those of `yaml.load(text, Loader=Loader)` (tests/test_fastyaml.py).
 """
 
 from functools import lru_cache
@@ -15,8 +13,6 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
-
-from . import blockyaml
 
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -65,35 +61,12 @@ def _plain_scalar_tag(value: str) -> str:
     return _RESOLVER.resolve(ScalarNode, value, (True, False))
 
 
-def _plain_value(text: str) -> Any:
-    """What the safe loader makes of an unquoted one-line scalar; blockyaml.NotPlain when it
-    is not a text, a null, a boolean, a number or a date."""
-    if len(text) <= _REMEMBERED_LENGTH:
-        tag = _plain_scalar_tag(text)
-    else:
-        _RESOLVER.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers
-        tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
-    if tag == _STR:
-        return text
-    construct = _SCALARS.get(tag)
-    if construct is None:
-        raise blockyaml.NotPlain
-    return construct(_CONSTRUCTOR, ScalarNode(tag, text))
-
-
-_CONSTRUCTOR = Loader("")  # its scalar constructors, which read nothing but the node
-
-
 class _NotPlain(Exception):
     """The node tree needs PyYAML's general constructor."""
 
 
 def load(text: str) -> Any:
     """The single YAML document in text, as yaml.load(text, Loader=Loader) returns it."""
-    if not Loader.yaml_path_resolvers:  # which blockyaml knows nothing of
-        fields = blockyaml.load(text, _plain_value)
-        if fields is not None:
-            return fields
     loader = Loader(text)
     try:
         node = loader.get_single_node()
