@@ -7,11 +7,12 @@ articles unpickles in half the time (tuples are rebuilt in C, not field by field
 from datetime import datetime
 from typing import NamedTuple
 
+from .text import FEED_SUFFIXES as FEED_SUFFIXES  # the formats' URL suffixes, re-exported
+from .text import search_words
+
 # The kinds of section a feed has: every article, one topic, one provider.
 ALL, TOPICS, PROVIDERS = "all", "topics", "providers"
 MAX_SLUG = 200  # longer topic or provider slugs make a seed invalid
-# The URL suffixes of the feed formats, in the order pages list them (output's FORMATS).
-FEED_SUFFIXES = ("rss", "atom", "json")
 
 
 class Image(NamedTuple):
@@ -68,7 +69,6 @@ class Article(NamedTuple):
     deleted: bool
     quality: float | None  # the seed's scores, None when it has none
     heat: float | None
-    words: str  # the distinct search words of title and excerpt, space-separated
     # As the seed writes them, for the origin site's JSON API (feeds/output/api.py): '' when
     # absent, and the very same string as `url`, `title` or `excerpt` when equal to it.
     web_url: str = ""
@@ -79,6 +79,12 @@ class Article(NamedTuple):
     cdn_amp_web_url: str = ""
     featured_content: str = ""  # an HTML embed (videos), never read into the feeds
     embed: str = ""  # the player URL of the seed's featuredContent embed (a video), if any
+
+    @property
+    def words(self) -> str:
+        """The distinct search words of title and excerpt, space-separated: worked out when
+        asked (by the index, once a view), never kept, for a seed's bytes in memory."""
+        return " ".join(dict.fromkeys(search_words(f"{self.title} {self.excerpt}")))
 
     def is_listed(self, now: datetime) -> bool:
         """Published, not deleted, and its moment has come."""

@@ -5,8 +5,6 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-from .model import FEED_SUFFIXES
-
 # Characters XML 1.0 forbids, plus DEL and the C1 controls that YAML and
 # feed validators reject as well.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -92,6 +90,8 @@ def search_words(text: str) -> list[str]:
 
 
 # A slug may not end like a feed's URL, or /providers/<slug>.rss would mean two things.
+# The URL suffixes of the feed formats, in the order pages list them (output's FORMATS).
+FEED_SUFFIXES = ("rss", "atom", "json")
 _FORMAT_ENDING = re.compile(rf"\.({'|'.join(FEED_SUFFIXES)})$")
 
 

@@ -18,9 +18,10 @@ MAX_LIST_READ = 100
 # Longer texts are cut (ending in an ellipsis), so that no item grows past a known size.
 MAX_NAME = 200  # topic, provider and image names
 MAX_TITLE = 1000  # titles, of the article and of related coverage
-# Equal providers and topics recur in thousands of seeds: keep one instance of each.
-_SHARED: dict[object, object] = {}
-_MAX_SHARED = 100_000
+# Equal providers, topics, images and short texts (type, category) recur in thousands of seeds:
+# keep one instance of each, by type (a Topic equals a plain tuple of the same texts).
+_SHARED: dict[type, dict[object, object]] = {}
+_MAX_SHARED = 100_000  # of each type; then forgotten, and built again from what comes next
 
 
 class Invalid(Exception):
@@ -83,7 +84,7 @@ def read_images(raw: Any, key: str) -> tuple[Image, ...]:
         url = http_url(value.get("url"))
         if url:
             title = value.get("title")
-            images.append(
+            images.append(shared(
                 Image(
                     url=url,
                     width=pixel_size(value.get("width")),
@@ -92,8 +93,8 @@ def read_images(raw: Any, key: str) -> tuple[Image, ...]:
                     cached=value.get("isCached") is True,
                     type=seed_image_type(value.get("type")),
                 )
-            )
-    return tuple(images[:MAX_IMAGES])
+            ))
+    return shared(tuple(images[:MAX_IMAGES]))
 
 
 def read_related(raw: Any) -> tuple[Related, ...]:
@@ -131,10 +132,17 @@ def pixel_size(value: Any) -> int | None:
 
 
 def shared(value: T) -> T:
-    """One instance for all equal values (providers, topics), to save memory and pickling."""
-    if len(_SHARED) > _MAX_SHARED:
-        _SHARED.clear()
-    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
+    """One instance for all equal values of a type (providers, topics, images, short texts),
+    to save memory and pickling."""
+    known = _SHARED.get(value.__class__)
+    if known is None or len(known) > _MAX_SHARED:
+        known = _SHARED[value.__class__] = {}
+    return known.setdefault(value, value)  # type: ignore[return-value]
+
+
+def forget_shared() -> None:
+    """Drop the instances kept for sharing (at the end of a read: the articles keep theirs)."""
+    _SHARED.clear()
 
 
 def type_name(value: Any) -> str:

@@ -11,7 +11,6 @@ from ..model import Article, SeedError
 from ..text import (
     clean,
     http_url,
-    search_words,
     shorten,
     without_controls,
     without_forbidden,
@@ -28,6 +27,7 @@ from .parts import (
     read_related,
     read_text,
     read_topics,
+    shared,
     type_name,
 )
 
@@ -103,7 +103,8 @@ def front_matter_block(text: str) -> str | None:
 
 
 def _article(fields: dict[str, Any], name: str) -> Article:
-    """Validate and normalise a front-matter mapping."""
+    """Validate and normalise a front-matter mapping (every field checked, in one order, so
+    that a seed's reason is the same whatever it holds), then keep what may be shown."""
     published_at = _moment(fields.get("publishedDateTime"), "publishedDateTime")
     updated_raw = fields.get("updatedDateTime")
     updated_at = published_at
@@ -112,35 +113,30 @@ def _article(fields: dict[str, Any], name: str) -> Article:
     title = shorten(_required_text(fields, "title"), MAX_TITLE)
     excerpt = shorten(read_text(fields, "excerpt"), MAX_EXCERPT)
     url = _article_url(fields)
-    return Article(
-        path=name,
-        url=url,
-        title=title,
-        excerpt=excerpt,
-        published_at=published_at,
-        updated_at=updated_at,
-        provider=read_provider(fields.get("provider")),
-        topics=read_topics(fields.get("topics")),
-        images=read_images(fields.get("images"), "images"),
-        related=read_related(fields.get("related")),
-        type=read_text(fields, "type"),
-        category=read_text(fields, "category"),
-        published=_yes_no_field(fields.get("published", _MISSING), "published", absent=True),
-        deleted=_yes_no_field(fields.get("deleted", _MISSING), "deleted", absent=False),
-        quality=_score(fields.get("quality"), "quality"),
-        heat=_score(fields.get("heat"), "heat"),
-        words=" ".join(dict.fromkeys(search_words(f"{title} {excerpt}"))),
-        web_url=_same(http_url(fields.get("webUrl")) or "", url),
-        original_url=url if fields.get("originalUrl") not in (None, "") else "",
-        written_title=_written(fields.get("title"), title, MAX_TITLE),
-        written_excerpt=_written(fields.get("excerpt"), excerpt, MAX_EXCERPT),
-        amp_web_url=http_url(fields.get("ampWebUrl")) or "",
-        cdn_amp_web_url=http_url(fields.get("cdnAmpWebUrl")) or "",
-        featured_content=_embed(fields.get("featuredContent")),
-        embed=embed_url(fields.get("featuredContent")),
-    )
+    parts = (read_provider(fields.get("provider")), read_topics(fields.get("topics")),
+             read_images(fields.get("images"), "images"), read_related(fields.get("related")),
+             shared(read_text(fields, "type")), shared(read_text(fields, "category")))
+    published = _yes_no_field(fields.get("published", _MISSING), "published", absent=True)
+    deleted = _yes_no_field(fields.get("deleted", _MISSING), "deleted", absent=False)
+    scores = _score(fields.get("quality"), "quality"), _score(fields.get("heat"), "heat")
+    if not published or deleted:  # never shown: kept are its identity and what counts read
+        return Article(name, url, title, "", published_at, updated_at, None, (), (), (), "", "",
+                       published, deleted, *scores)
+    return Article(name, url, title, excerpt, published_at, updated_at, *parts, published,
+                   deleted, *scores, *_as_written(fields, url, title, excerpt))
 
 
+def _as_written(fields: dict[str, Any], url: str, title: str, excerpt: str) -> tuple[str, ...]:
+    """The fields of the origin site's JSON API, from web_url to embed (none makes a seed
+    invalid)."""
+    return (_same(http_url(fields.get("webUrl")) or "", url),
+            url if fields.get("originalUrl") not in (None, "") else "",
+            _written(fields.get("title"), title, MAX_TITLE),
+            _written(fields.get("excerpt"), excerpt, MAX_EXCERPT),
+            http_url(fields.get("ampWebUrl")) or "",
+            http_url(fields.get("cdnAmpWebUrl")) or "",
+            _embed(fields.get("featuredContent")),
+            embed_url(fields.get("featuredContent")))
 
 
 def _required_text(fields: dict[str, Any], key: str) -> str:
@@ -235,18 +231,3 @@ def _yes_no_field(value: Any, key: str, absent: bool) -> bool:
     if isinstance(value, str) and (answer := yes_or_no(value)) is not None:
         return answer
     raise Invalid(f"{key} must be true or false, not {str(value)[:40]!r}")
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -132,8 +132,7 @@ class ParseCache:
 def _valid_entry(name: Any, entry: Any, shared: set[int]) -> bool:
     """Whether a cache entry is (name, (stat key, a well-formed Article or SeedError))."""
     return (type(name) is str and type(entry) is tuple and len(entry) == 2
-            and type(entry[0]) is tuple and len(entry[0]) == 4
-            and all(type(number) is int for number in entry[0])
+            and type(entry[0]) is int
             and well_formed_result(entry[1], shared))
 
 

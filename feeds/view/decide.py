@@ -6,7 +6,7 @@ what to keep when the system would not let a folder or a file be read, and when 
 
 from dataclasses import dataclass, field
 
-from ..ingest.scan import Found, StatKey
+from ..ingest.scan import Found, StatKey, modified_ns
 from ..model import Result, SeedError
 
 Entries = dict[str, tuple[StatKey | None, Result]]  # by seed name: the key it was read at
@@ -77,7 +77,7 @@ def still_written(to_read: list[tuple[str, StatKey]], results: list[Result], now
     several steps and not complete yet, they are read again before the failure is believed."""
     return {name for (name, key), result in zip(to_read, results, strict=True)
             if isinstance(result, SeedError) and not result.retry
-            and now_ns - key[1] < SETTLE_NS}
+            and now_ns - modified_ns(key) < SETTLE_NS}
 
 
 def cacheable(entries: Entries) -> list[tuple[str, StatKey, Result]]:

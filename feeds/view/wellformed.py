@@ -78,7 +78,7 @@ def _once(value: Any, check: Any, shared: set[int]) -> bool:
 _SCORE = (type(None), int, float)
 _ARTICLE_TYPES = frozenset(
     (str, str, str, str, datetime, datetime, provider, tuple, tuple, tuple, str, str, bool,
-     bool, quality, heat, str, *(str,) * 8)  # seven as the seed writes them (API), the embed
+     bool, quality, heat, *(str,) * 8)  # seven as the seed writes them (API), the embed
     for provider in (type(None), Provider) for quality in _SCORE for heat in _SCORE)
 _IMAGE_TYPES = frozenset((str, width, height, str, bool, str) for width in (type(None), int)
                          for height in (type(None), int))
