@@ -21,7 +21,7 @@ from .wellformed import well_formed_result, well_formed_site_entry, well_formed_
 log = logging.getLogger(__name__)
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 14
+CACHE_VERSION = 15
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.
