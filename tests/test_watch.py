@@ -200,3 +200,15 @@ def test_a_server_kept_by_events_serves_the_documents_of_a_fresh_one(seeds_dir, 
             assert len(paths) >= 13  # the pages, the site and its topic and provider, 3 formats
             for path in paths:
                 assert fetch(f"{kept}{path}")[2] == fetch(f"{fresh}{path}")[2], path
+
+
+def test_an_idle_corpus_looks_at_the_ring_a_few_times_a_second_not_in_a_loop(seeds_dir):
+    write(seeds_dir / "first.md", 1, "First")
+    corpus = Corpus(seeds_dir, reload_seconds=0.2)  # long past its walk interval, soon
+    corpus.snapshot()
+    wait_for(lambda: corpus.watch_state()["changes"] == "file events")
+    time.sleep(1)
+    reloads, walks = corpus.reloads, corpus.walks
+    time.sleep(2)
+    assert corpus.reloads - reloads <= 2 / 0.25 + 2  # FOLLOW_SECONDS apart, give or take
+    assert corpus.walks == walks

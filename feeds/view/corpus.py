@@ -279,11 +279,13 @@ class Corpus(Reloading, Saving):
         """Until the next look at the ring, walk, or embargo, whichever comes first."""
         expires_at = self._snapshot.expires_at if self._snapshot else None
         monotonic = time.monotonic()
-        wake = seconds_to_wake(
-            monotonic - self.walked_monotonic, self.reload_seconds,
+        since_look = monotonic - self.walked_monotonic
+        if self._ring is not None:  # the next look at the ring is due in follow_seconds
+            since_look = self.reload_seconds - self.follow_seconds()
+        return seconds_to_wake(
+            since_look, self.reload_seconds,
             (expires_at - _now()).total_seconds() if expires_at else None,
             monotonic - self._embargo_built_monotonic)
-        return min(wake, self.follow_seconds())
 
     def _site_data_changed(self, root: Path) -> bool:
         """Re-read `_data/` when any of its files changed."""
