@@ -1,6 +1,7 @@
 """The parts of a seed's front matter read into records, with their caps: the provider,
 topics, images and related coverage, and the text fields they hold."""
 
+import threading
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ MAX_NAME = 200  # topic, provider and image names
 MAX_TITLE = 1000  # titles, of the article and of related coverage
 # Equal providers, topics, images and short texts (type, category) recur in thousands of seeds:
 # keep one instance of each, by type (a Topic equals a plain tuple of the same texts).
-_SHARED: dict[type, dict[object, object]] = {}
+_SHARING = threading.local()  # each thread's own tables: one read's sharing never meets another's
 _MAX_SHARED = 100_000  # of each type; then forgotten, and built again from what comes next
 
 
@@ -134,15 +135,16 @@ def pixel_size(value: Any) -> int | None:
 def shared(value: T) -> T:
     """One instance for all equal values of a type (providers, topics, images, short texts),
     to save memory and pickling."""
-    known = _SHARED.get(value.__class__)
+    tables = _SHARING.__dict__.setdefault("tables", {})
+    known = tables.get(value.__class__)
     if known is None or len(known) > _MAX_SHARED:
-        known = _SHARED[value.__class__] = {}
-    return known.setdefault(value, value)  # type: ignore[return-value]
+        known = tables[value.__class__] = {}
+    return known.setdefault(value, value)
 
 
 def forget_shared() -> None:
     """Drop the instances kept for sharing (at the end of a read: the articles keep theirs)."""
-    _SHARED.clear()
+    _SHARING.__dict__.pop("tables", None)
 
 
 def type_name(value: Any) -> str:

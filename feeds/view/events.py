@@ -33,6 +33,11 @@ class EventWatcher:
         self.ready = threading.Event()  # watching; the corpus walks once, then trusts events
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """End the thread (its corpus is gone)."""
+        self._stop.set()
 
     def running(self) -> bool:
         """Whether the thread runs in this process."""
@@ -47,8 +52,8 @@ class EventWatcher:
 
     def _run(self) -> None:
         """Watch, again after each switch of the folder's link or failure of the events."""
-        stop = threading.Event()
-        while True:
+        stop = self._stop
+        while not stop.is_set():
             try:
                 self._watch(self.seeds_dir.resolve(strict=True), stop)
             except FileNotFoundError:  # the folder is gone: the reloads report it
@@ -70,6 +75,7 @@ class EventWatcher:
         for changes in watchfiles.watch(root, watch_filter=None, debounce=DEBOUNCE_MS,
                                         step=STEP_MS, rust_timeout=BEAT_MS,
                                         yield_on_timeout=True, raise_interrupt=False,
+                                        stop_event=stop,
                                         ignore_permission_denied=True):
             self.ring.beat(EVENTS)
             if not self.ready.is_set():

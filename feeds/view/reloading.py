@@ -2,6 +2,7 @@
 
 import logging
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ class Reloading:
         self.walked_monotonic = float("-inf")
         self._ring = ring
         self._events = EventWatcher(seeds_dir, ring) if ring is not None and watch else None
+        if self._events is not None:  # its thread ends with the corpus
+            weakref.finalize(self, self._events.stop)
         self._events_walked = False  # the walk after the events became ready is done
         self._settling: set[str] = set()
         self._unsettled: set[str] = set()
