@@ -34,6 +34,8 @@ def check_command(directory: Path | None) -> None:
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
     corpus = _corpus(seeds_dir, log_invalid=False)
     snapshot = corpus.load()
+    if corpus.wants_saving():  # a cache for a server to start from: with the view's index
+        corpus.prepare()
     corpus.save_cache()
     for problem in corpus.problems:
         click.echo(f"unreadable: {problem}")

@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 from .decide import cacheable
-from .lookups import built_index, index_of
+from .lookups import built_index
 
 CACHE_SAVE_SECONDS = 60  # at least; and at least 20 times what the last save took
 
@@ -45,7 +45,8 @@ class Saving:
         self.mark_saved()
         with self._lock:  # the entries and the view built from them, as one
             entries, snapshot = self._entries, self._snapshot
-            index = (built_index(snapshot) or index_of(snapshot)) if snapshot else None
+            index = built_index(snapshot) if snapshot else None  # never built here: it would
+            # hold the lock (and the changes) for as long as an index of every article takes
             view = (self._site_key, self._site_entry, snapshot, index)
             kept = cacheable(entries)
         self._cache.save(kept, view)
