@@ -119,13 +119,12 @@ class Reloading:
         return FOLLOW_SECONDS if self._ring is not None else float("inf")
 
     def watch_problems(self) -> tuple[str, ...]:
-        """What /healthz says of the watching, when it is not as configured."""
+        """What /healthz lists as a problem: a watcher that stopped beating (every process
+        walks meanwhile). Events that failed are not one: the watcher walks instead, and
+        watch_state says so."""
         if self._ring is None:
             return ()
         heard, pid, mode = self._ring.watcher()
-        if self._events is not None and self._events.error and self._ring.holds():
-            return (f"file events are unavailable ({self._events.error}); the folder is "
-                    f"walked every {self.reload_seconds:g} s",)
         if mode != NOBODY and heard >= self._stale_seconds():
             return (f"the watching process {pid} was last heard from {heard:.0f} s ago; each "
                     f"process walks the folder every {self.reload_seconds:g} s",)
@@ -137,6 +136,7 @@ class Reloading:
             return {"changes": "walk at every request", "walks": self.walks}
         heard, pid, mode = self._ring.watcher()
         how = {EVENTS: "file events", WALKING: "walks"}.get(mode, "not yet watched")
-        return {"changes": how, "watcher": pid or None,
+        failed = self._events.error if self._events is not None and self._ring.holds() else None
+        return {"changes": how, **({"events": failed} if failed else {}), "watcher": pid or None,
                 "watcher_heard": round(heard, 1) if heard != float("inf") else None,
                 "walks": self.walks}
