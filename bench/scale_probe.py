@@ -65,10 +65,11 @@ def look(server: Server, word: str) -> tuple[int | None, bool]:
     assert parts.hostname and parts.port
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
+        connection.connect()
+        local_port = connection.sock.getsockname()[1]  # before the server may close it
         connection.request("GET", "/healthz")
         pid = json.loads(connection.getresponse().read()).get("pid")
         if pid is None:  # a server whose /healthz does not say: the socket's owner does
-            local_port = connection.sock.getsockname()[1]
             pid = socket_owner(local_port, parts.port, tree(server.master))
         connection.request("GET", f"/feed.rss?q={word}")
         body = connection.getresponse().read()
