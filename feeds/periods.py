@@ -51,6 +51,11 @@ def is_period_key(text: str, digest: str) -> bool:
         return False
 
 
+def order_key(article: Article) -> tuple[float, str]:
+    """Where an article stands in a feed: newest publishedDateTime first, ties by URL."""
+    return -article.published_at.timestamp(), article.url
+
+
 def highest_first(score: float | None) -> tuple[bool, float]:
     """A score's place in a ranking: highest first, none after every scored one."""
     return score is None, -(score or 0)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 from ..model import Article
+from ..periods import highest_first, order_key
 from .index import DAY, Index, week_number
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def derived_lookups(previous: Lookups, listed: Sequence[Article], removed: list[
     extra = list(before.added)
     gone = set(before.removed)
     for article in removed:
-        at = bisect_left(extra, _key(article), key=_key)
+        at = bisect_left(extra, order_key(article), key=order_key)
         if at < len(extra) and extra[at] is article:
             del extra[at]
         elif (position := _position(base, article)) is None:
@@ -124,7 +125,7 @@ def derived_lookups(previous: Lookups, listed: Sequence[Article], removed: list[
         else:
             gone.add(position)
     for article in added:
-        insort(extra, article, key=_key)
+        insort(extra, article, key=order_key)
     if len(extra) + len(gone) > REBUILD_AFTER or len(base) - len(gone) + len(extra) != len(
             listed):
         return Lookups()
@@ -133,18 +134,13 @@ def derived_lookups(previous: Lookups, listed: Sequence[Article], removed: list[
 
 def _position(base: Sequence[Article], article: Article) -> int | None:
     """Where article stands in the base's articles, if it does."""
-    at = bisect_left(base, _key(article), key=_key)
+    at = bisect_left(base, order_key(article), key=order_key)
     return at if at < len(base) and base[at] == article else None
-
-
-def _key(article: Article) -> tuple[float, str]:
-    """Feed order: newest first, ties by URL (the snapshot's order_key)."""
-    return -article.published_at.timestamp(), article.url
 
 
 def score_key(article: Article, score: float | None) -> tuple[bool, float, float, str]:
     """The order of a sort by that score: highest first, none last, then feed order."""
-    return score is None, -(score or 0), *_key(article)
+    return *highest_first(score), *order_key(article)
 
 
 

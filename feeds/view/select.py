@@ -9,13 +9,13 @@ from itertools import groupby
 
 from ..model import ALL, PROVIDERS, TOPICS, Article
 from ..periods import DAY as _DAY
-from ..periods import EPOCH, digest_rank, period_key
+from ..periods import EPOCH, digest_rank, order_key, period_key
 from ..periods import period_number as _period_number
 from ..periods import period_start as _period_start
 from .index import Index
 from .lookups import Changed, score_key
 from .query import Query
-from .snapshot import Section, Snapshot, order_key
+from .snapshot import Section, Snapshot
 
 
 @dataclass(frozen=True, slots=True)

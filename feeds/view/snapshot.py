@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..ingest.sitedata import SiteData, SiteEntry
 from ..model import ALL, PROVIDERS, TOPICS, Article, SeedError
+from ..periods import order_key
 from .lookups import Lookups
 
 
@@ -103,10 +104,6 @@ def _newest_first(articles: list[Article]) -> list[Article]:
     articles.sort(key=order_key)
     return articles
 
-
-def order_key(article: Article) -> tuple[float, str]:
-    """Where an article stands in a feed: newest publishedDateTime first, ties by URL."""
-    return -article.published_at.timestamp(), article.url
 
 
 def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:

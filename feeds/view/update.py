@@ -9,8 +9,9 @@ from datetime import datetime
 
 from ..ingest.sitedata import SiteData, SiteEntry
 from ..model import ALL, PROVIDERS, TOPICS, Article, Result, SeedError
+from ..periods import order_key
 from .lookups import derived_lookups
-from .snapshot import Section, Snapshot, embargoes_of, most_common, order_key
+from .snapshot import Section, Snapshot, embargoes_of, most_common
 
 SectionKey = tuple[str, str]
 SPLICE_AT_MOST = 32  # more changes than this to one section: filter and sort it once instead
