@@ -17,7 +17,15 @@ from ..model import SeedError
 from ..settings import Settings
 from .cache import ParseCache
 from .changes import EVERYTHING, ChangeRing
-from .decide import Entries, seconds_to_wake
+from .decide import (
+    Change,
+    Entries,
+    builds_whole,
+    changes_between,
+    embargo_publication_due,
+    saved_view_holds,
+    seconds_to_wake,
+)
 from .follow import Reading, folders_of, followed, walked
 from .lookups import index_of
 from .reloading import Reloading
@@ -168,16 +176,12 @@ class Corpus(Reloading, Saving):
         self._folders = folders_of(list(found))
         return walked(root, self._entries, found, self._progress)
 
-    def _take(self, reading: Reading) -> list[tuple[str, Any, Any]]:
+    def _take(self, reading: Reading) -> list[Change]:
         """Put a reading's entries in; (name, old result, new result) of each that changed."""
         previous = self._entries
         covered = previous.keys() | reading.entries.keys() if reading.covered is None else (
             reading.covered)
-        changes = []
-        for name in covered:
-            old, new = previous.get(name), reading.entries.get(name)
-            if old is not new:
-                changes.append((name, old[1] if old else None, new[1] if new else None))
+        changes = changes_between(previous, reading.entries, covered)
         if reading.covered is None:
             self._entries = reading.entries
         else:
@@ -192,7 +196,7 @@ class Corpus(Reloading, Saving):
         self._unsaved = self._unsaved or bool(changes)
         return changes
 
-    def _note_problems(self, reading: Reading, changes: list[tuple[str, Any, Any]]) -> None:
+    def _note_problems(self, reading: Reading, changes: list[Change]) -> None:
         """Name each newly invalid seed (every one at a start), and each new problem."""
         first = self._snapshot is None
         if self._log_invalid:
@@ -214,24 +218,27 @@ class Corpus(Reloading, Saving):
             self._problems[problem.path] = reason
         self.unsettled(problem.path for problem in reading.problems)
 
-    def _publish(self, changes: list[tuple[str, Any, Any]], rebuild: bool) -> None:
+    def _publish(self, changes: list[Change], site_data_changed: bool) -> None:
         """The view after the changes: updated in place, or built whole (at a start, when
         site data changed or most seeds did); the watchers of changed sections are told."""
         now = _now()
         previous = self._snapshot
-        ended = bool(previous and previous.expires_at and now >= previous.expires_at
-                     and time.monotonic() - self._embargo_built_monotonic >= self.reload_seconds)
-        if previous is not None and not changes and not ended and not rebuild:
+        ended = embargo_publication_due(previous.expires_at if previous else None, now,
+                                        time.monotonic() - self._embargo_built_monotonic,
+                                        self.reload_seconds)
+        if previous is not None and not changes and not ended and not site_data_changed:
             return
         if ended:
             self._embargo_built_monotonic = time.monotonic()
-        saved = None if changes else self._saved_view_still_true(now)
-        self._saved_view = None
-        if saved is not None:
-            self._snapshot, self._state = saved, None
+        saved, self._saved_view = None if changes else self._saved_view, None
+        if saved is not None and saved_view_holds(saved[:2], (self._site_key, self._site_entry),
+                                                  saved[2].expires_at, now):
+            self._snapshot, self._state = saved[2], None
+            if saved[3] is not None:
+                self._snapshot.lookups.keep(saved[3])
             return
-        if (previous is None or rebuild or self._state is None
-                or len(changes) > FULL_BUILD_FROM * max(1, len(self._entries))):
+        if previous is None or self._state is None or builds_whole(
+                site_data_changed, len(changes), len(self._entries), FULL_BUILD_FROM):
             self._snapshot, self._state = build_snapshot(
                 [result for _, result in self._entries.values()], self._site_data,
                 self._site_entry, now), None
@@ -243,19 +250,6 @@ class Corpus(Reloading, Saving):
         if previous is not None and self._on_change:
             self._on_change(sections if sections is not None else changed_sections(
                 previous, self._snapshot))
-
-    def _saved_view_still_true(self, now: datetime) -> Snapshot | None:
-        """The view saved in the parse cache, if the same site data and names make it and no
-        embargo has ended since (the seeds are known to be unchanged)."""
-        if self._saved_view is None:
-            return None
-        site_key, site_entry, snapshot, index = self._saved_view
-        embargo_ended = snapshot.expires_at is not None and now >= snapshot.expires_at
-        if embargo_ended or (site_key, site_entry) != (self._site_key, self._site_entry):
-            return None
-        if index is not None:
-            snapshot.lookups.keep(index)
-        return snapshot
 
     def prepare(self) -> None:
         """Build the current view's index and its update state now, so that no request and

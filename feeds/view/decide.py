@@ -4,12 +4,15 @@ The corpus does (walks, reads, builds, logs); these only decide: which seeds to 
 what to keep when the system would not let a folder or a file be read, and when to wake next.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..ingest.scan import Found, StatKey, modified_ns
 from ..model import Result, SeedError
 
 Entries = dict[str, tuple[StatKey | None, Result]]  # by seed name: the key it was read at
+Change = tuple[str, Result | None, Result | None]  # a seed's name, its result before and after
 # A seed read invalid that changed more recently than this may still be being written.
 SETTLE_NS = 1_000_000_000
 
@@ -95,6 +98,37 @@ def seconds_to_wake(since_scan: float, reload_seconds: float, to_embargo: float 
     if to_embargo is not None:
         wait = min(wait, max(to_embargo, reload_seconds - since_embargo_build))
     return min(max(0.0, wait), 3600.0)
+
+
+def changes_between(previous: Entries, now: Entries, covered: Iterable[str]) -> list[Change]:
+    """The seeds among covered whose entry is not the one held before: (name, old, new)."""
+    changes = []
+    for name in covered:
+        old, new = previous.get(name), now.get(name)
+        if old is not new:
+            changes.append((name, old[1] if old else None, new[1] if new else None))
+    return changes
+
+
+def embargo_publication_due(expires_at: datetime | None, now: datetime,
+                            since_embargo_build: float, reload_seconds: float) -> bool:
+    """Whether an embargo has ended and its publication is due: at most one a reload interval,
+    so that embargoes ending close together are published together."""
+    return (expires_at is not None and now >= expires_at
+            and since_embargo_build >= reload_seconds)
+
+
+def builds_whole(site_data_changed: bool, changes: int, seeds: int, share: float) -> bool:
+    """Whether a view that could be updated is built whole instead: when site data changed
+    (every section's names may have), or when changes touch more than share of the seeds."""
+    return site_data_changed or changes > share * max(1, seeds)
+
+
+def saved_view_holds(saved_site: object, current_site: object, expires_at: datetime | None,
+                     now: datetime) -> bool:
+    """Whether a view saved with the parse cache is still the view: saved from the same site
+    data and names, and no embargo has ended since (the seeds are known to be unchanged)."""
+    return saved_site == current_site and (expires_at is None or now < expires_at)
 
 
 def walk_due(watcher: bool, events_ready: bool, first_with_events: bool, watcher_alive: bool,

@@ -89,12 +89,18 @@ def embargoes_of(embargoed: list[Article]) -> dict[tuple[str, str], datetime]:
     return ends
 
 
+def claim_rank(article: Article) -> tuple[float, str]:
+    """The order in which one URL's articles claim it: the newest publishedDateTime, then the
+    first path (the lowest rank is listed)."""
+    return -article.published_at.timestamp(), article.path
+
+
 def _distinct(articles: Iterable[Article]) -> list[Article]:
-    """One article per URL: the newest publishedDateTime wins, then the first path."""
+    """One article per URL: the one of lowest claim_rank."""
     by_url: dict[str, Article] = {}
     for article in articles:
         kept = by_url.get(article.url)
-        if kept is None or (article.published_at, kept.path) > (kept.published_at, article.path):
+        if kept is None or claim_rank(article) < claim_rank(kept):
             by_url[article.url] = article
     return list(by_url.values())
 

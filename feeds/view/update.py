@@ -11,7 +11,7 @@ from ..ingest.sitedata import SiteData, SiteEntry
 from ..model import ALL, PROVIDERS, TOPICS, Article, Result, SeedError
 from ..periods import order_key
 from .lookups import derived_lookups
-from .snapshot import Section, Snapshot, embargoes_of, most_common
+from .snapshot import Section, Snapshot, claim_rank, embargoes_of, most_common
 
 SectionKey = tuple[str, str]
 SPLICE_AT_MOST = 32  # more changes than this to one section: filter and sort it once instead
@@ -33,7 +33,7 @@ class ViewState:
     def winner(self, url: str) -> Article | None:
         """The article listed for url: the newest, then the first path."""
         candidates = self.by_url.get(url)
-        return min(candidates, key=_distinct_rank) if candidates else None
+        return min(candidates, key=claim_rank) if candidates else None
 
 
 def state_of(results: list[Result], snapshot: Snapshot) -> ViewState:
@@ -240,8 +240,3 @@ def _spelling(article: Article, kind: str, slug: str) -> str:
     if kind == PROVIDERS:
         return article.provider.name  # type: ignore[union-attr]
     return next(topic.name for topic in article.topics if topic.slug == slug)
-
-
-def _distinct_rank(article: Article) -> tuple[float, str]:
-    """The order in which one URL's articles claim it: newest, then the first path."""
-    return -article.published_at.timestamp(), article.path
