@@ -65,14 +65,14 @@ def measure(corpus: Corpus, edits: int) -> dict[str, list[float]]:
             timings["read the seed"].append(_ms(started))
             now = datetime.now(UTC)
             started = time.perf_counter()
-            snapshot, _ = updated_view(snapshot, state, [results[name]], [new], corpus._site_data,
+            snapshot, _ = updated_view(snapshot, state, [results[name]], [new], corpus.view.site_data,
                                        now)
             snapshot.lookups.of(snapshot)
             timings["update in place"].append(_ms(started))
             results[name] = new
             started = time.perf_counter()
-            rebuilt = build_snapshot(list(results.values()), corpus._site_data,
-                                     corpus._site_entry, now)
+            rebuilt = build_snapshot(list(results.values()), corpus.view.site_data,
+                                     corpus.view.site_entry, now)
             Index(rebuilt)
             timings["rebuild (snapshot + index)"].append(_ms(started))
         finally:

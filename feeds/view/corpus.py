@@ -12,30 +12,21 @@ from typing import Any
 
 from ..heap import HeapPolicy, unchanged
 from ..ingest.scan import seed_files, seed_files_beside
-from ..ingest.sitedata import SiteData, SiteEntry, read_site_data, site_data_key
+from ..ingest.sitedata import SiteEntry
 from ..model import SeedError
 from ..settings import Settings
 from .cache import ParseCache
 from .changes import EVERYTHING, ChangeRing
-from .decide import (
-    Change,
-    Entries,
-    builds_whole,
-    changes_between,
-    embargo_publication_due,
-    saved_view_holds,
-    seconds_to_wake,
-)
+from .decide import Change, Entries, changes_between, seconds_to_wake
 from .follow import Reading, folders_of, followed, walked
 from .lookups import index_of
+from .publication import OnChange, Publication
 from .reloading import Reloading
 from .saving import Saving
-from .snapshot import Snapshot, build_snapshot, changed_sections
-from .update import ViewState, state_of, updated_view
+from .snapshot import Snapshot
 from .watcher import Watcher
 
 log = logging.getLogger(__name__)
-FULL_BUILD_FROM = 0.25  # changes to more than this share of the seeds: build the view whole
 
 
 class Corpus(Reloading, Saving):
@@ -44,7 +35,7 @@ class Corpus(Reloading, Saving):
 
     def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
-                 on_change: Callable[[list[tuple[str, str]]], None] | None = None,
+                 on_change: OnChange | None = None,
                  log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  heap_policy: HeapPolicy = unchanged, watch: bool = True,
@@ -55,17 +46,11 @@ class Corpus(Reloading, Saving):
         self.scanned_at = datetime.fromtimestamp(0, UTC)
         self.last_error: str | None = None
         self._problems: dict[str, str] = {}  # what the system would not let a scan see
-        self._embargo_built_monotonic = float("-inf")
-        self._site_entry = SiteEntry(name=title, description=description)
+        self.view = Publication(SiteEntry(name=title, description=description), reload_seconds,
+                                on_change)
         self._entries: Entries = {}
         self._folders: set[str] = set()
-        self._site_key: tuple = ()
-        self._site_data = SiteData({}, {})
-        self._snapshot: Snapshot | None = None
-        self._state: ViewState | None = None
-        self._saved_view: tuple | None = None
         self._lock = threading.Lock()
-        self._on_change = on_change
         self._log_invalid = log_invalid
         self._cache = ParseCache(cache_dir, self.seeds_dir) if cache_dir else None
         self._cache_read = False
@@ -89,7 +74,7 @@ class Corpus(Reloading, Saving):
     @property
     def current(self) -> Snapshot | None:
         """The snapshot as it stands, without scanning."""
-        return self._snapshot
+        return self.view.snapshot
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -98,18 +83,18 @@ class Corpus(Reloading, Saving):
 
     def load(self) -> Snapshot:
         """Read the folder if it has not been read yet (or always, with reload_seconds 0)."""
-        if self._snapshot is None or not self.reload_seconds:
+        if self.view.snapshot is None or not self.reload_seconds:
             with self._lock:
-                if self._snapshot is None or not self.reload_seconds:
+                if self.view.snapshot is None or not self.reload_seconds:
                     self._reload(walk=True)
-        return self._snapshot  # type: ignore[return-value]
+        return self.view.snapshot  # type: ignore[return-value]
 
     def snapshot(self) -> Snapshot:
         """The current published view, kept fresh by this process's background thread."""
         self.load()
         if self._watcher is not None:
             self._watcher.ensure_running()
-        return self._snapshot  # type: ignore[return-value]
+        return self.view.snapshot  # type: ignore[return-value]
 
     def refresh(self) -> None:
         """Walk the whole folder, re-read what changed, and update the view."""
@@ -127,7 +112,7 @@ class Corpus(Reloading, Saving):
     def _reload(self, walk: bool) -> None:
         """A reload under the lock and the heap policy: a folder that cannot be read keeps
         the last good view (or an empty one, at first) and is reported in `last_error`."""
-        first = self._snapshot is None
+        first = self.view.snapshot is None
         started = time.perf_counter()
         with self._heap_policy(first):
             try:
@@ -135,7 +120,7 @@ class Corpus(Reloading, Saving):
             except OSError as error:
                 self.failed(f"the seeds folder cannot be read: {error.strerror or error}")
             if first and self.reload_seconds:
-                self._prepare_holding_lock()
+                self.view.prepare(self._entries)
         self.last_reload_seconds, self.reloads = time.perf_counter() - started, self.reloads + 1
 
     def failed(self, reason: str, error: BaseException | None = None) -> None:
@@ -145,8 +130,7 @@ class Corpus(Reloading, Saving):
                       reason, exc_info=error)
         self.last_error = reason
         self.reload_failures += 1
-        if self._snapshot is None:
-            self._snapshot = build_snapshot([], SiteData({}, {}), self._site_entry, _now())
+        self.view.empty_unless_published()
 
     def _changes(self, walk: bool) -> None:
         """Learn what changed (a walk, or the names in the ring), read it, update the view."""
@@ -159,8 +143,8 @@ class Corpus(Reloading, Saving):
         else:
             reading = followed(root, self._entries, [*names, *self.settling()], self._folders)
         changed = self._take(reading)
-        site_changed = self._site_data_changed(root) if walk or reading.site_data else False
-        self._publish(changed, site_changed)
+        site_changed = self.view.read_site_data(root) if walk or reading.site_data else False
+        self.view.publish(changed, self._entries, site_changed)
         if walk:
             self.walked(changed)
             self.scanned_at, self.last_error = started, None  # only a walk that succeeded
@@ -169,7 +153,7 @@ class Corpus(Reloading, Saving):
         """Walk the whole folder (reading the parse cache beside it at a start)."""
         if self._cache and not self._cache_read:
             self._cache_read = True
-            found, (cached, self._saved_view) = seed_files_beside(root, self._cache.load)
+            found, (cached, self.view.saved) = seed_files_beside(root, self._cache.load)
             self._entries = dict(cached)
         else:
             found = seed_files(root)
@@ -198,7 +182,7 @@ class Corpus(Reloading, Saving):
 
     def _note_problems(self, reading: Reading, changes: list[Change]) -> None:
         """Name each newly invalid seed (every one at a start), and each new problem."""
-        first = self._snapshot is None
+        first = self.view.snapshot is None
         if self._log_invalid:
             results = ([r for _, r in self._entries.values()] if first
                        else [new for _, _, new in changes])
@@ -218,60 +202,19 @@ class Corpus(Reloading, Saving):
             self._problems[problem.path] = reason
         self.unsettled(problem.path for problem in reading.problems)
 
-    def _publish(self, changes: list[Change], site_data_changed: bool) -> None:
-        """The view after the changes: updated in place, or built whole (at a start, when
-        site data changed or most seeds did); the watchers of changed sections are told."""
-        now = _now()
-        previous = self._snapshot
-        ended = embargo_publication_due(previous.expires_at if previous else None, now,
-                                        time.monotonic() - self._embargo_built_monotonic,
-                                        self.reload_seconds)
-        if previous is not None and not changes and not ended and not site_data_changed:
-            return
-        if ended:
-            self._embargo_built_monotonic = time.monotonic()
-        saved, self._saved_view = None if changes else self._saved_view, None
-        if saved is not None and saved_view_holds(saved[:2], (self._site_key, self._site_entry),
-                                                  saved[2].expires_at, now):
-            self._snapshot, self._state = saved[2], None
-            if saved[3] is not None:
-                self._snapshot.lookups.keep(saved[3])
-            return
-        if previous is None or self._state is None or builds_whole(
-                site_data_changed, len(changes), len(self._entries), FULL_BUILD_FROM):
-            self._snapshot, self._state = build_snapshot(
-                [result for _, result in self._entries.values()], self._site_data,
-                self._site_entry, now), None
-            sections = None
-        else:
-            self._snapshot, sections = updated_view(
-                previous, self._state, [old for _, old, _ in changes if old is not None],
-                [new for _, _, new in changes if new is not None], self._site_data, now)
-        if previous is not None and self._on_change:
-            self._on_change(sections if sections is not None else changed_sections(
-                previous, self._snapshot))
-
     def prepare(self) -> None:
         """Build the current view's index and its update state now, so that no request and
         no change waits for them (before the workers fork, they share both)."""
-        snapshot = self._snapshot
-        if snapshot is not None and snapshot.lookups.built() is None:
+        snapshot = self.view.snapshot
+        if snapshot is not None and self.view.index_unbuilt():
             index_of(snapshot)  # outside the lock: changes are followed meanwhile
-        if self._state is None:
+        if self.view.state is None:
             with self._lock:
-                self._prepare_holding_lock()
-
-    def _prepare_holding_lock(self) -> None:
-        """prepare(), for a caller that holds the lock."""
-        snapshot = self._snapshot
-        if snapshot is not None and snapshot.lookups.built() is None:
-            index_of(snapshot)
-        if snapshot is not None and self._state is None:
-            self._state = state_of([r for _, r in self._entries.values()], snapshot)
+                self.view.prepare(self._entries)
 
     def seconds_to_next_refresh(self) -> float:
         """Until the next look at the ring, walk, or embargo, whichever comes first."""
-        expires_at = self._snapshot.expires_at if self._snapshot else None
+        expires_at = self.view.snapshot.expires_at if self.view.snapshot else None
         monotonic = time.monotonic()
         since_look = monotonic - self.walked_monotonic
         if self._ring is not None:  # the next look at the ring is due in follow_seconds
@@ -279,17 +222,7 @@ class Corpus(Reloading, Saving):
         return seconds_to_wake(
             since_look, self.reload_seconds,
             (expires_at - _now()).total_seconds() if expires_at else None,
-            monotonic - self._embargo_built_monotonic)
-
-    def _site_data_changed(self, root: Path) -> bool:
-        """Re-read `_data/` when any of its files changed."""
-        key = site_data_key(root)
-        if key == self._site_key:
-            return False
-        self._site_key = key
-        self._site_data = read_site_data(root)
-        return True
-
+            monotonic - self.view.embargo_built_monotonic)
 
 def _now() -> datetime:
     """The current time, aware."""

@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 from .decide import cacheable
-from .lookups import built_index
+from .publication import Publication
 
 CACHE_SAVE_SECONDS = 60  # at least; and at least 20 times what the last save took
 
@@ -18,9 +18,7 @@ class Saving:
     _save_took: float
     _lock: Any
     _entries: Any
-    _snapshot: Any
-    _site_key: tuple
-    _site_entry: Any
+    view: Publication
 
     def is_watcher(self) -> bool:
         raise NotImplementedError
@@ -44,11 +42,7 @@ class Saving:
         started = time.perf_counter()
         self.mark_saved()
         with self._lock:  # the entries and the view built from them, as one
-            entries, snapshot = self._entries, self._snapshot
-            index = built_index(snapshot) if snapshot else None  # never built here: it would
-            # hold the lock (and the changes) for as long as an index of every article takes
-            view = (self._site_key, self._site_entry, snapshot, index)
-            kept = cacheable(entries)
+            kept, view = cacheable(self._entries), self.view.to_save()
         self._cache.save(kept, view)
         self._save_took = time.perf_counter() - started
 
