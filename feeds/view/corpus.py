@@ -12,10 +12,10 @@ from typing import Any
 
 from ..heap import HeapPolicy, unchanged
 from ..ingest.scan import seed_files, seed_files_beside
-from ..ingest.sitedata import SiteData, SiteEntry, read_site_data, site_data_key
+from ..ingest.sitedata import SiteData, SiteDataKey, SiteEntry, read_site_data, site_data_key
 from ..model import SeedError
 from ..settings import Settings
-from .cache import ParseCache
+from .cache import ParseCache, SavedView
 from .changes import EVERYTHING, ChangeRing
 from .decide import Entries, seconds_to_wake
 from .follow import Reading, folders_of, followed, walked
@@ -34,10 +34,10 @@ class Corpus(Reloading, Saving):
     """The seeds folder, kept current in the background (reload_seconds > 0) or read again at
     every call to snapshot() (0: tests and one-off commands)."""
 
-    def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
+    def __init__(self, seeds_dir: str | os.PathLike[str], reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
                  on_change: Callable[[list[tuple[str, str]]], None] | None = None,
-                 log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
+                 log_invalid: bool = True, cache_dir: str | os.PathLike[str] | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  heap_policy: HeapPolicy = unchanged, watch: bool = True,
                  walk_seconds: float = 300):
@@ -51,11 +51,11 @@ class Corpus(Reloading, Saving):
         self._site_entry = SiteEntry(name=title, description=description)
         self._entries: Entries = {}
         self._folders: set[str] = set()
-        self._site_key: tuple = ()
+        self._site_key: SiteDataKey = ()
         self._site_data = SiteData({}, {})
         self._snapshot: Snapshot | None = None
         self._state: ViewState | None = None
-        self._saved_view: tuple | None = None
+        self._saved_view: SavedView | None = None
         self._lock = threading.Lock()
         self._on_change = on_change
         self._log_invalid = log_invalid

@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from ..ingest.sitedata import SiteDataKey
 from .decide import cacheable
 from .lookups import built_index
 
@@ -19,7 +20,7 @@ class Saving:
     _lock: Any
     _entries: Any
     _snapshot: Any
-    _site_key: tuple
+    _site_key: SiteDataKey
     _site_entry: Any
 
     def is_watcher(self) -> bool:
