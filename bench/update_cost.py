@@ -65,8 +65,8 @@ def measure(corpus: Corpus, edits: int) -> dict[str, list[float]]:
             timings["read the seed"].append(_ms(started))
             now = datetime.now(UTC)
             started = time.perf_counter()
-            snapshot, _ = updated_view(snapshot, state, [results[name]], [new], corpus.view.site_data,
-                                       now)
+            snapshot, _ = updated_view(snapshot, state, [results[name]], [new],
+                                       corpus.view.site_data, now)
             snapshot.lookups.of(snapshot)
             timings["update in place"].append(_ms(started))
             results[name] = new

@@ -1,6 +1,7 @@
 """Commands: `flask --app wsgi check [DIR]`, `export OUTDIR` and `serve`."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -89,7 +90,7 @@ def _corpus(seeds_dir: Path, log_invalid: bool = True) -> Corpus:
                                 progress=_progress())
 
 
-def _progress():
+def _progress() -> Callable[[int, int], None] | None:
     """A progress line on a terminal (rewritten in place); nothing when output is not one."""
     if not sys.stderr.isatty():
         return None

@@ -108,7 +108,7 @@ class SeedError(Exception):
         self.reason = reason
         self.retry = retry
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type["SeedError"], tuple[str, str, bool]]:
         return SeedError, (self.path, self.reason, self.retry)
 
     def __eq__(self, other: object) -> bool:

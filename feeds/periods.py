@@ -61,7 +61,7 @@ def highest_first(score: float | None) -> tuple[bool, float]:
     return score is None, -(score or 0)
 
 
-def ranks(scores: Sequence[float | None]) -> array:
+def ranks(scores: Sequence[float | None]) -> "array[int]":
     """Each position's rank by score, highest first; ties by position (newer, then URL);
     articles without the score after every scored one."""
     places = [highest_first(score) for score in scores]
@@ -72,7 +72,7 @@ def ranks(scores: Sequence[float | None]) -> array:
     return ranked
 
 
-def digest_rank(article: Article, place: Any) -> tuple:
+def digest_rank(article: Article, place: Any) -> tuple[bool, float, bool, float, Any]:
     """The digest's order: heat, then quality (highest first, none last), then its place in
     the feed (newer date first)."""
     return *highest_first(article.heat), *highest_first(article.quality), place

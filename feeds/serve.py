@@ -12,6 +12,7 @@ import os
 import resource
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import click
 from flask import Flask
@@ -89,7 +90,15 @@ def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backl
         server.serve(target_loader=_worker_app(app), wrap_loader=False)
 
 
-def _parse_bind(bind: str) -> dict:
+class _Address(TypedDict, total=False):
+    """granian's arguments for where it listens: a Unix socket, or a host and a port."""
+
+    uds: Path
+    address: str
+    port: int
+
+
+def _parse_bind(bind: str) -> _Address:
     """granian's address arguments for HOST:PORT, [IPv6]:PORT or unix:PATH."""
     if bind.startswith("unix:"):
         return {"uds": Path(bind.removeprefix("unix:"))}

@@ -35,7 +35,8 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mis
                 return _STR
             if len(value) <= _REMEMBERED_LENGTH:
                 return _plain_scalar_tag(value)
-        return super().resolve(kind, value, implicit)
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
 
 
 def _timestamp_or_text(loader: Loader, node: ScalarNode) -> Any:
@@ -58,7 +59,9 @@ def _plain_scalar_tag(value: str) -> str:
     """What Loader's implicit resolvers make of an unquoted scalar: field names recur (after
     adding a resolver to Loader, call `_plain_scalar_tag.cache_clear()`)."""
     _RESOLVER.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers  # any added to it too
-    return _RESOLVER.resolve(ScalarNode, value, (True, False))
+    # types-PyYAML leaves BaseResolver.resolve unannotated
+    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 class _NotPlain(Exception):

@@ -16,7 +16,7 @@ class ReadFailed(NotReadable):
     """The system would not open or read it (permissions, an I/O error): it may pass."""
 
 
-def read_bounded(path: str | os.PathLike, max_bytes: int, follow_links: bool = True) -> bytes:
+def read_bounded(path: str | os.PathLike[str], max_bytes: int, follow_links: bool = True) -> bytes:
     """The bytes of the regular file at path, at most max_bytes of them.
 
     Opened without blocking, so that a FIFO or a device put in a file's place (even between a

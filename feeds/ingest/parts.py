@@ -136,7 +136,7 @@ def shared(value: T) -> T:
     """One instance for all equal values of a type (providers, topics, images, short texts),
     to save memory and pickling."""
     tables = _SHARING.__dict__.setdefault("tables", {})
-    known = tables.get(value.__class__)
+    known: dict[T, T] | None = tables.get(value.__class__)
     if known is None or len(known) > _MAX_SHARED:
         known = tables[value.__class__] = {}
     return known.setdefault(value, value)

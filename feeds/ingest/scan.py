@@ -18,6 +18,7 @@ StatKey = int
 _BITS = 64
 _MASK = (1 << _BITS) - 1
 Found = dict[str, StatKey | SeedError]
+Pending = tuple[str, str, int]  # a folder still to list: its path, name and depth
 T = TypeVar("T")
 # Deeper folders are reported, not read: a walk that cannot be led on for ever.
 MAX_DEPTH = 32
@@ -35,7 +36,7 @@ def seed_files(root: Path, under: str = "") -> Found:
     """
     found: Found = {}
     start = under.strip("/")
-    pending = [(str(root / start), start + "/", start.count("/") + 1) if start
+    pending: list[Pending] = [(str(root / start), start + "/", start.count("/") + 1) if start
                else (str(root), "", 0)]
     while pending:
         folder, prefix, depth = pending.pop()
@@ -89,13 +90,13 @@ def seed_file(root: Path, name: str) -> StatKey | SeedError | None:
     return _key_of(status, name)
 
 
-def _listing(folder: str) -> list[os.DirEntry]:
+def _listing(folder: str) -> list[os.DirEntry[str]]:
     """The entries of folder; OSError when it cannot be listed whole."""
     with os.scandir(folder) as scan:
         return list(scan)
 
 
-def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> None:
+def _descend(found: Found, pending: list[Pending], path: str, name: str, depth: int) -> None:
     """Queue a folder for the walk, or report it when it is too deep."""
     if depth > MAX_DEPTH:
         found[name] = SeedError(name, f"is a folder nested deeper than {MAX_DEPTH} levels; "
@@ -104,7 +105,7 @@ def _descend(found: Found, pending: list, path: str, name: str, depth: int) -> N
         pending.append((path, name, depth))
 
 
-def _stat_key(entry: os.DirEntry, root: Path, name: str) -> StatKey | SeedError:
+def _stat_key(entry: os.DirEntry[str], root: Path, name: str) -> StatKey | SeedError:
     """The stat key of a seed file, refusing links that leave the seeds folder."""
     try:
         if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):

@@ -21,6 +21,8 @@ MAX_SITE_FILE_BYTES = 256 * 1024
 MAX_SITE_FILES = 10_000  # in each of the two folders; the rest are skipped, with a warning
 MAX_DESCRIPTION = 2000
 _FOLDERS = ("topics", "organizations")
+# (name, size, mtime, ctime) of each site data file: equal keys, unchanged files.
+SiteDataKey = tuple[tuple[str, int, int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +90,9 @@ def _inside(folder: Path, pattern: str) -> list[Path]:
             or path.resolve().is_relative_to(seeds_dir.resolve())]
 
 
-def site_data_key(seeds_dir: Path) -> tuple:
+def site_data_key(seeds_dir: Path) -> SiteDataKey:
     """(name, size, mtime, ctime) of every site data file, to notice a change."""
-    key = []
+    key: list[tuple[str, int, int, int]] = []
     for folder in _FOLDERS:
         for path in sorted(_inside(seeds_dir / "_data" / folder, "*")):
             try:

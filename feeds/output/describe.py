@@ -1,7 +1,9 @@
 """What a query asks, in the words a feed title uses: "from Microsoft", "quality ≥ 80"."""
 
+from collections.abc import Callable
+
 from ..view.query import DEFAULT_TOP, Query, Span, number_text
-from ..view.snapshot import Snapshot
+from ..view.snapshot import Section, Snapshot
 
 _UNITS = {"h": "hour", "d": "day", "w": "week"}
 
@@ -37,7 +39,7 @@ def describe(query: Query, snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _namer(sections: dict):
+def _namer(sections: dict[str, Section]) -> Callable[[str], str]:
     """A function from a slug to its section's name (the slug, for one that is gone)."""
     return lambda slug: sections[slug].name if slug in sections else slug
 

@@ -1,6 +1,6 @@
 """How a digest period reads: its title, its plain-text summary and its HTML list of articles."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from markupsafe import escape
 
@@ -17,7 +17,7 @@ def period_title(period: Period) -> str:
     return f"Week {week} of {year}: {_day(first)} to {_day(last)}"
 
 
-def _day(day) -> str:
+def _day(day: date) -> str:
     """30 November 2026."""
     return f"{day.day} {day:%B %Y}"
 

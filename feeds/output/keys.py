@@ -28,7 +28,7 @@ class Key:
     its key fields, which get() reads by name (for the logs and the audience counts)."""
 
     route: str
-    values: tuple
+    values: tuple[object, ...]
     names: tuple[str, ...] = field(compare=False)
 
     def get(self, name: str) -> object:
@@ -47,7 +47,7 @@ class Described:
         names, _ = _split(type(self))
         return Key(self.ROUTE, tuple(getattr(self, name) for name in names), names)
 
-    def signature(self) -> tuple:
+    def signature(self) -> tuple[object, ...]:
         """What the document shows: the values of every other field."""
         _, names = _split(type(self))
         return tuple(getattr(self, name) for name in names)

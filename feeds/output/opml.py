@@ -27,7 +27,7 @@ def render_opml(snapshot: Snapshot, base_url: str, site_title: str) -> bytes:
     return etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _outline(parent, section: Section, base_url: str, title: str) -> None:
+def _outline(parent: etree._Element, section: Section, base_url: str, title: str) -> None:
     """One feed's outline element."""
     etree.SubElement(
         parent, "outline", type="rss", text=title, title=title,

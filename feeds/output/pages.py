@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..model import ALL, TOPICS
+from ..model import ALL, TOPICS, Article
 from ..settings import Settings
 from ..text import shorten
 from ..view.query import PLAIN, Query
@@ -152,7 +152,8 @@ def advertised_hub(settings: Settings, query: Query) -> str:
     return settings.websub_hub if query.is_plain else ""
 
 
-def query_entries(made: Made, settings: Settings, period: Period | None = None) -> tuple:
+def query_entries(made: Made, settings: Settings, period: Period | None = None
+                  ) -> tuple[Article, ...] | tuple[Period, ...]:
     """What the page of a query lists: one period's articles, the first periods of a digest,
     or the first articles."""
     if period is not None:
@@ -173,7 +174,7 @@ def default_limit(settings: Settings, query: Query) -> int:
     return min(settings.limit, largest_limit(settings, query))
 
 
-def template_urls(base_url: str, site_title: str) -> dict:
+def template_urls(base_url: str, site_title: str) -> dict[str, object]:
     """Helpers the templates use to link feeds and pages."""
     return {
         "feed_url": lambda s, fmt: feed_url(base_url, s.kind, s.slug, fmt),

@@ -13,12 +13,16 @@ from typing import Any
 
 from ..ingest.forking import running
 from ..ingest.scan import StatKey
+from ..ingest.sitedata import SiteDataKey, SiteEntry
 from ..model import Result
 from ..trust import UnsafeFile, check_owned, private_folder
 from .index import Index
+from .snapshot import Snapshot
 from .wellformed import well_formed_result, well_formed_site_entry, well_formed_snapshot
 
 log = logging.getLogger(__name__)
+# The view saved with the results: (site data key, site entry, snapshot, its index or None).
+SavedView = tuple[SiteDataKey, SiteEntry, Snapshot, Index | None]
 
 # Bump when parsing or the model changes: older cache files are then ignored.
 CACHE_VERSION = 15
@@ -53,13 +57,13 @@ class ParseCache:
     its version, folder and structure. Anything else is a warning and a slower start.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike, seeds_dir: Path):
+    def __init__(self, cache_dir: str | os.PathLike[str], seeds_dir: Path):
         self.seeds_dir = str(seeds_dir)
         folder_id = hashlib.blake2b(self.seeds_dir.encode(), digest_size=8).hexdigest()
         self.path = Path(cache_dir) / f"parse-cache-{folder_id}.pickle"
         self._temporary_prefix = f".parse-cache-{folder_id}-"
 
-    def load(self) -> tuple[dict[str, tuple[StatKey, Result]], Any]:
+    def load(self) -> tuple[dict[str, tuple[StatKey, Result]], SavedView | None]:
         """The cached results and the view saved with them; nothing when missing or stale."""
         try:
             check_owned(self.path.parent)
@@ -81,7 +85,7 @@ class ParseCache:
                         str(error)[:200] or type(error).__name__)
             return {}, None
 
-    def _valid(self, data: Any) -> tuple[dict[str, tuple[StatKey, Result]], Any]:
+    def _valid(self, data: Any) -> tuple[dict[str, tuple[StatKey, Result]], SavedView | None]:
         """data's entries and view, if it is a cache of this version for this folder."""
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             raise ValueError("not a parse cache of this version")
@@ -97,7 +101,8 @@ class ParseCache:
             raise ValueError("its saved view is not a (site key, site entry, snapshot, index)")
         return entries, view
 
-    def save(self, entries: Iterable[tuple[str, StatKey, Result]], view: Any = None) -> None:
+    def save(self, entries: Iterable[tuple[str, StatKey, Result]],
+             view: SavedView | None = None) -> None:
         """Write the results, and the view built from them, to a temporary file, then move it
         into place in one step."""
         data = {"version": CACHE_VERSION, "seeds_dir": self.seeds_dir, "view": view,

@@ -40,7 +40,8 @@ class ChangeRing:
 
     def written(self) -> int:
         """Bytes ever written to the ring."""
-        return _HEADER.unpack_from(self._map)[0]
+        written: int = _HEADER.unpack_from(self._map)[0]
+        return written
 
     def append(self, names: Iterable[str]) -> None:
         """Write names (only the watcher does), a name too long as EVERYTHING."""

@@ -33,10 +33,10 @@ class Corpus(Reloading, Saving):
     """The seeds folder, kept current in the background (reload_seconds > 0) or read again at
     every call to snapshot() (0: tests and one-off commands)."""
 
-    def __init__(self, seeds_dir: str | os.PathLike, reload_seconds: float = 5,
+    def __init__(self, seeds_dir: str | os.PathLike[str], reload_seconds: float = 5,
                  title: str = "Seed Feeds", description: str = "",
                  on_change: OnChange | None = None,
-                 log_invalid: bool = True, cache_dir: str | os.PathLike | None = None,
+                 log_invalid: bool = True, cache_dir: str | os.PathLike[str] | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  heap_policy: HeapPolicy = unchanged, watch: bool = True,
                  walk_seconds: float = 300):

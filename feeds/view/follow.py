@@ -2,6 +2,7 @@
 said changed; each changed seed read again, and the entries after it."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ class Reading:
     site_data: bool = False  # a file of _data/ changed
 
 
-def walked(root: Path, previous: Entries, found: Found, progress=None) -> Reading:
+def walked(root: Path, previous: Entries, found: Found,
+           progress: Callable[[int, int], None] | None = None) -> Reading:
     """The entries after a walk that found what it found."""
     plan = plan_scan(previous, found)
     return _read(root, plan, previous, None, progress)
@@ -69,7 +71,7 @@ def _folder(root: Path, previous: Entries, name: str, found: Found) -> set[str]:
 
 
 def _read(root: Path, plan: ScanPlan, previous: Entries, covered: set[str] | None,
-          progress=None) -> Reading:
+          progress: Callable[[int, int], None] | None = None) -> Reading:
     """Read what the plan says to, and settle the results: after events (covered names), a
     seed read invalid that is still being written keeps what was read before, for now."""
     names = [name for name, _ in plan.to_read]

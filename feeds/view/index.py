@@ -7,7 +7,7 @@ so a sorted list of positions is already in feed order. Positions are kept in co
 import math
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import ALL, Article
 from ..periods import DAY_SECONDS as DAY
@@ -66,12 +66,13 @@ class Index:
 
     def nbytes(self) -> int:
         """The bytes the arrays hold (their lists and dicts come on top)."""
-        arrays = [*self.sections.values(), *self.words.values(), self.timestamps, self.days,
-                  self.weeks, self.heat, self.quality, self.heat_rank, self.quality_rank]
+        arrays: list[array[Any]] = [
+            *self.sections.values(), *self.words.values(), self.timestamps, self.days,
+            self.weeks, self.heat, self.quality, self.heat_rank, self.quality_rank]
         return sum(len(values) * values.itemsize for values in arrays)
 
 
-def _postings(articles: Sequence[Article]) -> dict[str, array]:
+def _postings(articles: Sequence[Article]) -> dict[str, "array[int]"]:
     """For every search word, the positions of the articles that have it, ascending."""
     postings: dict[str, list[int]] = {}
     for position, article in enumerate(articles):
@@ -84,6 +85,6 @@ def _postings(articles: Sequence[Article]) -> dict[str, array]:
     return {word: array("I", found) for word, found in postings.items()}
 
 
-def _scores(scores: list[float | None]) -> array:
+def _scores(scores: list[float | None]) -> "array[float]":
     """Scores by position, NaN for none: no comparison with NaN holds, so none reaches any."""
     return array("d", [math.nan if score is None else score for score in scores])

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 from ..model import Article
-from ..periods import highest_first, order_key
-from .index import DAY, Index, week_number
+from ..periods import DAY_SECONDS, highest_first, order_key, week_number
+from .index import Index
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -41,22 +41,22 @@ class Changed:
     def per_article(self, name: str) -> Sequence[Any]:
         """One of the index's per-article arrays (timestamps, days, weeks), the added ones'
         values after it."""
-        values = getattr(self.index, name)
+        values: Sequence[Any] = getattr(self.index, name)
         if not self.added:
             return values
         stamps = [article.published_at.timestamp() for article in self.added]
-        days = [int(stamp // DAY) for stamp in stamps]
+        days = [int(stamp // DAY_SECONDS) for stamp in stamps]
         extra: dict[str, list[Any]] = {"timestamps": stamps, "days": days,
                                        "weeks": [week_number(day) for day in days]}
         return Joined(values, extra[name])
 
 
-class Joined(Sequence):
+class Joined(Sequence[Any]):
     """Two sequences read as one."""
 
     __slots__ = ("_first", "_second", "_split")
 
-    def __init__(self, first: Sequence, second: Sequence):
+    def __init__(self, first: Sequence[Any], second: Sequence[Any]):
         self._first, self._second, self._split = first, second, len(first)
 
     def __len__(self) -> int:
@@ -84,7 +84,7 @@ class Lookups:
         self._lock = threading.Lock()
         self._value = value
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type["Lookups"], tuple[()]]:
         return Lookups, ()
 
     def built(self) -> Changed | None:

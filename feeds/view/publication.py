@@ -7,15 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..ingest.sitedata import SiteData, SiteEntry, read_site_data, site_data_key
+from ..ingest.sitedata import SiteData, SiteDataKey, SiteEntry, read_site_data, site_data_key
+from .cache import SavedView
 from .decide import Change, Entries, builds_whole, embargo_publication_due, saved_view_holds
-from .index import Index
 from .lookups import built_index, index_of
 from .snapshot import Snapshot, build_snapshot, changed_sections
 from .update import ViewState, state_of, updated_view
 
 FULL_BUILD_FROM = 0.25  # changes to more than this share of the seeds: build the view whole
-SavedView = tuple[tuple, SiteEntry, Snapshot, Index | None]  # site data key, names, view, index
 OnChange = Callable[[list[tuple[str, str]]], None]  # told the (kind, slug) of changed sections
 
 
@@ -27,7 +26,7 @@ class Publication:
         self.site_entry = site_entry
         self.snapshot: Snapshot | None = None
         self.state: ViewState | None = None  # built on first need, dropped by a whole build
-        self.site_key: tuple = ()
+        self.site_key: SiteDataKey = ()
         self.site_data = SiteData({}, {})
         self.saved: SavedView | None = None  # the view the parse cache held, until a change
         self.embargo_built_monotonic = float("-inf")

@@ -188,7 +188,7 @@ def _by_score(lookups: Changed, found: list[int], sort: str) -> list[int]:
     ranked.sort(key=rank.__getitem__)
     articles = lookups.articles
 
-    def key(position: int) -> tuple:
+    def key(position: int) -> tuple[bool, float, float, str]:
         article = articles[position]
         return score_key(article, article.heat if sort == "heat" else article.quality)
 

@@ -115,7 +115,7 @@ def _newest_first(articles: list[Article]) -> list[Article]:
 def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:
     """A section per topic that a listed article carries, by slug."""
     grouped: defaultdict[str, list[Article]] = defaultdict(list)
-    spellings: defaultdict[str, Counter] = defaultdict(Counter)
+    spellings: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for article in listed:
         for topic in article.topics:
             grouped[topic.slug].append(article)
@@ -127,7 +127,7 @@ def _topic_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[s
 def _provider_sections(listed: list[Article], site: dict[str, SiteEntry]) -> dict[str, Section]:
     """A section per provider that a listed article has, by slug."""
     grouped: defaultdict[str, list[Article]] = defaultdict(list)
-    spellings: defaultdict[str, Counter] = defaultdict(Counter)
+    spellings: defaultdict[str, Counter[str]] = defaultdict(Counter)
     logos: dict[str, str] = {}
     for article in listed:
         if provider := article.provider:
@@ -155,7 +155,7 @@ def _sections(kind: str, grouped: dict[str, list[Article]], names: dict[str, str
     return sections
 
 
-def most_common(spellings: Counter) -> str:
+def most_common(spellings: Counter[str]) -> str:
     """The most common spelling, ties to the alphabetically first."""
     return min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
 

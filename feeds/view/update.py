@@ -25,7 +25,7 @@ class ViewState:
     by_url: dict[str, list[Article]] = field(default_factory=dict)
     embargoed: dict[str, Article] = field(default_factory=dict)  # by path
     invalid: dict[str, SeedError] = field(default_factory=dict)
-    spellings: dict[SectionKey, Counter] = field(default_factory=dict)
+    spellings: dict[SectionKey, Counter[str]] = field(default_factory=dict)
     seeds: int = 0
     articles: int = 0
     listable: int = 0  # articles listed now, duplicates of a URL included

@@ -21,7 +21,7 @@ class Agent:
 
     name: str  # empty: the User-Agent's first word
     kind: str
-    match: re.Pattern
+    match: re.Pattern[str]
     example: str
     subscribers: int | None = None  # what the example reports, for the test
     feed_id: str | None = None  # the example's feed id, for the test
@@ -42,8 +42,8 @@ class Table:
     """The known forms in order, and the expressions for counts and feed ids."""
 
     agents: tuple[Agent, ...]
-    subscribers: re.Pattern
-    feed_id: re.Pattern
+    subscribers: re.Pattern[str]
+    feed_id: re.Pattern[str]
 
 
 @cache

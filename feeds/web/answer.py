@@ -1,12 +1,16 @@
 """The HTTP answer for a cached document, shared by the Flask views and the WSGI fast path."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Accept
 from werkzeug.http import is_resource_modified, parse_accept_header
 
 from ..output.documents import Document
 from ..view.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 
 def wants_gzip(accept_encoding: str | None) -> bool:
@@ -27,7 +31,7 @@ def max_age_until(snapshot: Snapshot, max_age: int, section: tuple[str, str],
 
 
 def answer(document: Document, use_gzip: bool, max_age: int,
-           environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+           environ: "WSGIEnvironment") -> tuple[str, list[tuple[str, str]], bytes]:
     """(status, headers, body) for a GET or HEAD: a 304 when the client's validators match."""
     etag = document.gzip_etag if use_gzip else document.etag
     headers = [

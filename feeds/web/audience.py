@@ -7,7 +7,7 @@ import time
 from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..output.keys import Key, Subject
 from ..output.urls import page_path, with_query
@@ -56,8 +56,10 @@ class Audience:
         self.salts = Salts(state_dir)
         self.days_kept = days_kept
         self.dropped = 0
-        self._clients: dict[tuple, list] = {}
-        self._reports: dict[tuple, list] = {}
+        # (day, feed, format, hash): [service, kind, first seen, last seen, conditional]
+        self._clients: dict[tuple[str, str, str, bytes], list[Any]] = {}
+        # (day, feed, format, service, feed id): [subscribers, seen]
+        self._reports: dict[tuple[str, str, str, str, str], list[int]] = {}
         self._tidied = float("-inf")
         self._salts: dict[str, bytes] = {}  # this tally's, by day
 

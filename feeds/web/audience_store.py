@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .store import open_database
 
@@ -70,7 +71,8 @@ class AudienceStore:
         self.connection = open_database(state_dir, "audience")
         self.connection.executescript(SCHEMA)
 
-    def merge(self, clients: Iterable[tuple], reports: Iterable[tuple]) -> None:
+    def merge(self, clients: Iterable[tuple[object, ...]],
+              reports: Iterable[tuple[object, ...]]) -> None:
         """Add client rows (day, feed, format, hash, service, kind, first, last, conditional)
         and reports (day, feed, format, service, fetcher, subscribers, seen), in one
         transaction; a day already full takes no new rows."""
@@ -106,7 +108,7 @@ class AudienceStore:
 
     def counts(self, since: str) -> list[Count]:
         """Every count from day since on, by day, feed, format and service."""
-        found: dict[tuple, list[int]] = {}
+        found: dict[tuple[Any, ...], list[int]] = {}
         reader_rows = self.connection.execute(
             f"SELECT * FROM readers WHERE day >= ? UNION ALL {_LIVE.format(where='>= ?')}",
             (since,) * 4).fetchall()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from ..output.documents import DocumentCache
@@ -29,6 +30,9 @@ from ..view.corpus import Corpus
 from ..view.query import PARAMETERS
 from ..view.snapshot import Snapshot
 from .answer import answer, max_age_until, wants_gzip
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 DOCUMENT_KEY = "feeds.document"  # which cached document answered (also for the Observer)
 _SNAPSHOT_KEY = "feeds.snapshot"  # of which snapshot
@@ -63,7 +67,7 @@ class _Known:
     changes_at: datetime | None  # when the clock alone changes the answer
 
 
-def remember(environ: dict, document_key: Key, etag: str, use_gzip: bool,
+def remember(environ: "WSGIEnvironment", document_key: Key, etag: str, use_gzip: bool,
              snapshot: Snapshot, section: tuple[str, str],
              changes_at: datetime | None = None) -> None:
     """Note, for the fast path, which cached document of snapshot answered this request."""
@@ -74,8 +78,8 @@ def remember(environ: dict, document_key: Key, etag: str, use_gzip: bool,
 class FastPath:
     """Wraps the Flask WSGI app; answers known requests without it."""
 
-    def __init__(self, app: Callable, corpus: Corpus, documents: DocumentCache, max_age: int,
-                 max_entries: int = 4096, keyed_by_host: bool = True):
+    def __init__(self, app: "WSGIApplication", corpus: Corpus, documents: DocumentCache,
+                 max_age: int, max_entries: int = 4096, keyed_by_host: bool = True):
         self.app = app
         self.corpus = corpus
         self.documents = documents
@@ -86,7 +90,8 @@ class FastPath:
         self._snapshot: Callable[[], Snapshot | None] = lambda: None  # the entries' own
         self._known: OrderedDict[Asked, _Known] = OrderedDict()
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse"
+                 ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
@@ -147,7 +152,7 @@ class FastPath:
 
 
 
-def asked(environ: dict, keyed_by_host: bool = True) -> Asked | None:
+def asked(environ: "WSGIEnvironment", keyed_by_host: bool = True) -> Asked | None:
     """What the answer to a request depends on, or None for a request not worth remembering
     (or that the view must refuse: an odd Host). With no Host header, the server's name and
     port make the links, as they do in the view (werkzeug's root_url)."""

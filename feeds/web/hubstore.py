@@ -9,6 +9,7 @@ import os
 import sqlite3
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from .store import open_database
 
@@ -60,7 +61,7 @@ class HubStore:
         self._lock = threading.Lock()
         self._connection: tuple[int, sqlite3.Connection] | None = None
 
-    def _run(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+    def _run(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in this process's connection; its rows."""
         with self._lock:
             if self._connection is None or self._connection[0] != os.getpid():

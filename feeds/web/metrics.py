@@ -74,7 +74,8 @@ def exposition(metrics: Metrics, subscribers: Callable[[], dict[str, int]]) -> b
     folder = shared_folder()
     if folder:
         forget_dead_workers(Path(folder))
-        multiprocess.MultiProcessCollector(registry, path=folder)
+        # prometheus_client leaves MultiProcessCollector unannotated
+        multiprocess.MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     else:
         assert metrics.registry is not None
         registry.register(_Everything(metrics.registry))
@@ -87,7 +88,8 @@ def forget_dead_workers(folder: Path) -> None:
     for path in folder.glob("gauge_live*_*.db"):
         pid = path.stem.rpartition("_")[2]
         if pid.isdigit() and not running(int(pid)):
-            multiprocess.mark_process_dead(int(pid), str(folder))
+            # prometheus_client leaves mark_process_dead unannotated
+            multiprocess.mark_process_dead(int(pid), str(folder))  # type: ignore[no-untyped-call]
 
 
 class _Everything(Collector):

@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,6 +21,8 @@ from .fastpath import DOCUMENT_KEY, FAST_KEY
 from .state import FeedsState
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
     from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Event(NamedTuple):
 
 # Positions in a queued tuple: what makes two requests alike is all but when, how long it
 # took and the headers sent (a list, and the same for the same request).
+Fields = tuple[Any, ...]  # an Event's, in its order
 _METHOD, _HEADERS, _RENDERED = (Event._fields.index(name) for name in
                                 ("method", "headers", "rendered"))
 
@@ -73,7 +76,7 @@ class Recorder:
             settings.state_dir)
         self.metrics: Metrics | None = None
         self.audience: Audience | None = None
-        self._pending: deque[tuple] = deque()
+        self._pending: deque[Fields] = deque()
         self._uncounted = 0
         self._reloads = self._failures = 0  # of the corpus, as the metrics have them
         self._running = False  # this process's thread; a forked child has none
@@ -87,7 +90,7 @@ class Recorder:
                 access_log.addHandler(handler)
                 access_log.propagate = False
 
-    def record(self, event: tuple) -> None:
+    def record(self, event: Fields) -> None:
         """Queue an Event's fields for the thread (started in this process at its first
         request)."""
         if not self._running:
@@ -190,11 +193,12 @@ class Recorder:
 class Observer:
     """WSGI middleware: times each request and queues what it was, after the answer is made."""
 
-    def __init__(self, app: Callable, recorder: Recorder):
+    def __init__(self, app: "WSGIApplication", recorder: Recorder):
         self.app = app
         self.recorder = recorder
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse"
+                 ) -> Iterable[bytes]:
         started = time.perf_counter()
         seen: list[Any] = []
 
@@ -227,10 +231,10 @@ def _usable(state_dir: str) -> bool:
     return True
 
 
-def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
+def _alike(events: list[Fields]) -> list[tuple[Fields, float, int]]:
     """(the latest, the earliest time, how many) of events alike but for their times; a
     request Flask answered stays apart (its render time counts)."""
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[Any, ...], list[Any]] = {}  # alike: [the latest, first time, number]
     for fields in events:
         key = (*fields[_METHOD:_HEADERS], *fields[_HEADERS + 1:]) if not fields[_RENDERED] \
             else (len(groups), fields[0])
@@ -243,7 +247,7 @@ def _alike(events: list[tuple]) -> list[tuple[tuple, float, int]]:
     return [(fields, first, number) for fields, first, number in groups.values()]
 
 
-def _event(fields: tuple) -> Event:
+def _event(fields: Fields) -> Event:
     """The Event of a queued tuple (its texts cut to MAX_TEXT as it was queued)."""
     return Event._make(fields)
 

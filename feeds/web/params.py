@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ..model import MAX_SLUG, PROVIDERS, TOPICS
 from ..text import search_words
 from ..view.query import DIGESTS, PARAMETERS, PLAIN, SORTS, Query, Span
-from ..view.snapshot import Snapshot
+from ..view.snapshot import Section, Snapshot
 from .errors import RequestError
 
 MAX_SLUGS = 20
@@ -63,7 +63,8 @@ def cut(text: str) -> str:
     return text[:MAX_SHOWN] + ("..." if len(text) > MAX_SHOWN else "")
 
 
-def one_whole_number(args: MultiDict, name: str, highest: int, why: str = "") -> int | None:
+def one_whole_number(args: MultiDict[str, str], name: str, highest: int, why: str = ""
+                     ) -> int | None:
     """The parameter name as a whole number from 1 to highest, None when absent; RequestError
     (400, saying what is accepted, then why) unless it is given once and within bounds."""
     values = args.getlist(name)
@@ -76,7 +77,7 @@ def one_whole_number(args: MultiDict, name: str, highest: int, why: str = "") ->
     return number
 
 
-def read_query(args: MultiDict, snapshot: Snapshot) -> Query:
+def read_query(args: MultiDict[str, str], snapshot: Snapshot) -> Query:
     """The Query that args ask for; unknown parameters are ignored."""
     given = _given(args)
     if not given:
@@ -103,7 +104,7 @@ def read_query(args: MultiDict, snapshot: Snapshot) -> Query:
     )
 
 
-def _given(args: MultiDict) -> dict[str, str]:
+def _given(args: MultiDict[str, str]) -> dict[str, str]:
     """The known parameters with their one value; a 400 for one given twice or empty."""
     given = {}
     for name in PARAMETERS:
@@ -127,7 +128,8 @@ def _value(given: dict[str, str], name: str, read: Callable[[str], T | None]) ->
     return value
 
 
-def _slugs(given: dict[str, str], name: str, known: dict, kind: str) -> tuple[str, ...]:
+def _slugs(given: dict[str, str], name: str, known: dict[str, Section], kind: str
+           ) -> tuple[str, ...]:
     """A comma list of slugs, lowercased, sorted, once each; a 404 for one that is not there."""
     if name not in given:
         return ()
@@ -181,10 +183,10 @@ def _top(text: str) -> int | None:
 _LISTS = ("topics", "providers", "exclude_topics", "exclude_providers")
 
 
-def form_fields(args: MultiDict) -> MultiDict:
+def form_fields(args: MultiDict[str, str]) -> MultiDict[str, str]:
     """The form's fields as a query's parameters: choices joined into one list, empty fields
     and the defaults it always sends (sort=date, top without a digest) left out."""
-    fields: MultiDict = MultiDict()
+    fields: MultiDict[str, str] = MultiDict()
     for name in PARAMETERS:
         values = [value for value in args.getlist(name) if value.strip()]
         if name in _LISTS and values:

@@ -7,17 +7,21 @@ characters that starts with '/'; anything else is ignored (and the request's own
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..text import is_host, is_port
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 _PREFIX = re.compile(r"(?:/[A-Za-z0-9._~-]+)+/?")
 _SCHEMES = {"http", "https"}
 
 
-def _last_value(environ: dict, header: str) -> str | None:
+def _last_value(environ: "WSGIEnvironment", header: str) -> str | None:
     """The value the nearest proxy set: the last of a comma-separated header, stripped."""
-    value = environ.get(header)
+    value: str | None = environ.get(header)
     if value is None:
         return None
     return value.rsplit(",", 1)[-1].strip()
@@ -35,10 +39,11 @@ def _split(host: str) -> tuple[str, str]:
 class TrustedProxy:
     """WSGI middleware: the nearest proxy's X-Forwarded-For, -Proto, -Host, -Port, -Prefix."""
 
-    def __init__(self, app: Callable):
+    def __init__(self, app: "WSGIApplication"):
         self.app = app
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse"
+                 ) -> Iterable[bytes]:
         if client := _last_value(environ, "HTTP_X_FORWARDED_FOR"):
             environ["REMOTE_ADDR"] = client
         scheme = (_last_value(environ, "HTTP_X_FORWARDED_PROTO") or "").lower()

@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from .audience_store import EVERY, Count
 from .chart import Series
@@ -88,7 +89,7 @@ def _service_rows(counts: Sequence[Count], day: str) -> tuple[ServiceRow, ...]:
     return tuple(sorted(rows, key=lambda row: (-row.reported - row.readers, row.service)))
 
 
-def as_json(report: Report) -> dict:
+def as_json(report: Report) -> dict[str, Any]:
     """The report as plain data."""
     return {
         "day": report.day,

@@ -99,7 +99,8 @@ def find_section(snapshot: Snapshot, kind: str, slug: str, path: Callable[[str],
     raise no_such(kind, f"'{quote(cut(slug), safe='')}'", listed=listed)
 
 
-def read_paging(args: MultiDict, settings: Settings, query: Query) -> tuple[int | None, int]:
+def read_paging(args: MultiDict[str, str], settings: Settings, query: Query
+                ) -> tuple[int | None, int]:
     """(limit if the query gives one, page), or a 400 that says why.
 
     No document renders more than MAX_LIMIT articles: a digest's limit counts periods of up
@@ -112,7 +113,7 @@ def read_paging(args: MultiDict, settings: Settings, query: Query) -> tuple[int 
             one_whole_number(args, "page", MAX_PAGE) or 1)
 
 
-def read_period(args: MultiDict, query: Query) -> str:
+def read_period(args: MultiDict[str, str], query: Query) -> str:
     """The digest period an HTML page asks for ('' for none), as 2026-11-30 or 2026-W48."""
     values = args.getlist("period")
     if not values:

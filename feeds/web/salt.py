@@ -19,7 +19,7 @@ SALT_BYTES = 32
 class Salts:
     """The salt of each day for one STATE_DIR; only today's and yesterday's are shared."""
 
-    def __init__(self, state_dir: str | os.PathLike, shared: Path = SHARED_MEMORY):
+    def __init__(self, state_dir: str | os.PathLike[str], shared: Path = SHARED_MEMORY):
         place = hashlib.blake2b(str(Path(state_dir).resolve()).encode(), digest_size=8)
         self.prefix = f"seed-feeds-{os.geteuid()}-{place.hexdigest()}-"
         self.shared = shared

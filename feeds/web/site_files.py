@@ -12,7 +12,7 @@ from ..output.icons import ICON_FILES, icon_bytes
 from ..output.urls import BUILD_PATH, ROBOTS_PATH, SITEMAP_PATH
 from .answer import answer, wants_gzip
 from .errors import RequestError
-from .routes import _base_url
+from .request import base_url
 from .state import current_state
 
 bp = Blueprint("site_files", __name__)
@@ -38,7 +38,7 @@ def icon(name: str) -> BaseResponse:
 def robots() -> BaseResponse:
     """Crawlers kept out of query URLs and the form's target; the sitemap named."""
     settings = current_state().settings
-    body = robots_txt(_base_url(), BUILD_PATH, settings.sitemap)
+    body = robots_txt(base_url(), BUILD_PATH, settings.sitemap)
     response = Response(body, mimetype="text/plain")
     response.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
     response.cache_control.public = True
@@ -53,7 +53,7 @@ def sitemap() -> Response:
     if not state.settings.sitemap:
         raise RequestError(404, "This site publishes no sitemap.")
     snapshot = state.corpus.snapshot()
-    base = _base_url()
+    base = base_url()
     document = state.documents.get(sitemap_of(snapshot, base))
     use_gzip = wants_gzip(request.headers.get("Accept-Encoding"))
     status, headers, body = answer(document, use_gzip, state.settings.max_age, request.environ)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from ..output.pages import template_urls
 from ..settings import Settings
 from ..trust import UnsafeFile
-from .audience_store import EVERY, AudienceStore
+from .audience_store import EVERY, AudienceStore, Count
 from .chart import colour_of, line_chart
 from .errors import RequestError
 from .params import whole_number
@@ -89,7 +89,7 @@ def _report() -> Report:
     return build_report(_counts(since), today, days)
 
 
-def _counts(since: str) -> list:
+def _counts(since: str) -> list[Count]:
     """The counts from since on (none without STATE_DIR), read on a connection of its own."""
     settings = current_state().settings
     if not settings.state_dir:

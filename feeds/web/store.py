@@ -14,7 +14,7 @@ from ..trust import check_owned, private_folder
 BUSY_TIMEOUT_SECONDS = 10
 
 
-def open_database(state_dir: str | os.PathLike, name: str) -> sqlite3.Connection:
+def open_database(state_dir: str | os.PathLike[str], name: str) -> sqlite3.Connection:
     """The database `name`.sqlite3 in state_dir, created (mode 0600) if missing.
 
     UnsafeFile when the folder or the file could have been written by another user, or the

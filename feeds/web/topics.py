@@ -76,7 +76,7 @@ def read_topic(url: str, snapshot: Snapshot, settings: Settings) -> Topic:
     return Topic(kind, slug, fmt, query, _limit(args, largest_limit(settings, query)))
 
 
-def _limit(args: MultiDict, highest: int) -> int | None:
+def _limit(args: MultiDict[str, str], highest: int) -> int | None:
     """The topic's limit, when it gives one; NotATopic for one a GET refuses."""
     try:
         return one_whole_number(args, "limit", highest)
