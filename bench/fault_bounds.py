@@ -52,7 +52,7 @@ def main() -> None:
     paths = sorted((seeds / "_news").iterdir())
     with tempfile.TemporaryDirectory() as cache_dir:
         corpus_ = Corpus(seeds, reload_seconds=0, cache_dir=cache_dir)
-        corpus_.load()
+        corpus_.snapshot(watching=False)
         corpus_.save_cache(force=True)
         cache = ParseCache(cache_dir, corpus_.seeds_dir)
         rows = [["work", "unguarded s", "guarded s", "guarded / unguarded"]]

@@ -53,7 +53,7 @@ def section_urls(section: Section, limit: int, api_size: int) -> Iterator[str]:
 def documents(app: Flask) -> Iterator[tuple[str, bytes]]:
     """(URL, what it answers: status, type and body) for every document of the site."""
     state = app.extensions["feeds"]
-    snapshot = state.corpus.load()
+    snapshot = state.corpus.snapshot(watching=False)
     client = app.test_client()
     urls = ["/opml.xml", "/sitemap.xml", "/robots.txt"]
     for section in snapshot.sections():

@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=1000)
     args = parser.parse_args()
     folder = corpus(args.size)
-    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).load()
+    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).snapshot()
     topics = [BASE_URL + url for url in distinct_queries(snapshot, args.queries)]
     state = Path(tempfile.mkdtemp(prefix="seed-feeds-hub-bench-"))
     extra = folder / "hub-bench"

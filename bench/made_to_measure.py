@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     folder = corpus(args.size)
-    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).load()
+    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).snapshot()
     seconds, held, arrays = index_cost(snapshot)
     urls = queries(snapshot, args.queries, random.Random(7))
     process, base = start_server({"FEEDS_SEEDS_DIR": str(folder)}, 2)

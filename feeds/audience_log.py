@@ -34,7 +34,7 @@ def audience_log_command(logs: tuple[Path, ...], again: bool) -> None:
     if not settings.state_dir or not settings.audience_days:
         raise click.UsageError("set FEEDS_STATE_DIR (and FEEDS_AUDIENCE_DAYS above 0) first.")
     audience = Audience(settings.state_dir, settings.audience_days)
-    snapshot = state.corpus.load()
+    snapshot = state.corpus.snapshot(watching=False)
     counted = 0
     for log in logs:
         with _opened(log, audience, again) as lines:

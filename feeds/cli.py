@@ -34,7 +34,7 @@ def check_command(directory: Path | None) -> None:
     if not seeds_dir.is_dir():
         raise click.UsageError(f"{seeds_dir} is not a folder of seeds.")
     corpus = _corpus(seeds_dir, log_invalid=False)
-    snapshot = corpus.load()
+    snapshot = corpus.snapshot()
     if corpus.wants_saving():  # a cache for a server to start from: with the view's index
         corpus.prepare()
     corpus.save_cache()
@@ -43,8 +43,8 @@ def check_command(directory: Path | None) -> None:
     for error in snapshot.invalid:
         click.echo(f"invalid: {error.path}: {error.reason}")
     click.echo(
-        f"{snapshot.seeds} seeds: {snapshot.published} published, "
-        f"{snapshot.unpublished} unpublished, {len(snapshot.invalid)} invalid; "
+        f"{snapshot.seed_count} seeds: {snapshot.published_count} published, "
+        f"{snapshot.unpublished_count} unpublished, {len(snapshot.invalid)} invalid; "
         f"{len(snapshot.site.articles)} articles listed, "
         f"{len(snapshot.topics)} topics, {len(snapshot.providers)} providers"
     )
@@ -78,7 +78,7 @@ def export_command(outdir: Path, base_url: str | None) -> None:
 def _read_once(seeds_dir: Path) -> Snapshot:
     """Read a seeds folder once, through the parse cache when CACHE_DIR is set."""
     corpus = _corpus(seeds_dir)
-    snapshot = corpus.load()
+    snapshot = corpus.snapshot()
     corpus.save_cache()
     return snapshot
 

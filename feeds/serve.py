@@ -72,7 +72,7 @@ def serve_command(info: ScriptInfo, bind: str, workers: int, threads: int, backl
     app = info.load_app()
     address = _parse_bind(bind)
     state = app.extensions["feeds"]
-    state.corpus.load()
+    state.corpus.snapshot(watching=False)
     _write_cache_in_a_child(state.corpus)
     if state.hub is not None:
         state.hub.elect_one_process()

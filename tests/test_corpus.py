@@ -35,7 +35,7 @@ def distinct(urls):
 
 
 def test_corpus_counts_match_its_readme(snapshot):
-    assert (snapshot.seeds, snapshot.published, snapshot.unpublished) == (
+    assert (snapshot.seed_count, snapshot.published_count, snapshot.unpublished_count) == (
         CORPUS.seeds, CORPUS.published, CORPUS.unpublished)
     assert len(snapshot.invalid) == CORPUS.invalid
     assert len(snapshot.site.articles) == CORPUS.articles

@@ -22,7 +22,7 @@ from feeds.view.lookups import built_index, index_of
 
 def saved_corpus(seeds_dir, cache_dir) -> Corpus:
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache_dir)
-    corpus.load()
+    corpus.snapshot()
     corpus.save_cache()
     return corpus
 
@@ -33,7 +33,7 @@ def test_restart_takes_unchanged_seeds_from_the_cache(seeds_dir, write_seed, tmp
     # The cache says otherwise than the unchanged file: only a start from the cache says so.
     cache_file, = (tmp_path / "cache").glob("parse-cache-*")
     cache_file.write_bytes(cache_file.read_bytes().replace(b"Cached title", b"Edited title"))
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert [a.title for a in restarted.site.articles] == ["Edited title"]
 
 
@@ -41,14 +41,14 @@ def test_changed_seed_is_read_again_despite_the_cache(seeds_dir, write_seed, tmp
     write_seed("a.md", **article_fields(1, title="Old"))
     saved_corpus(seeds_dir, tmp_path / "cache")
     write_seed("a.md", **article_fields(1, title="New and longer"))
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert [a.title for a in restarted.site.articles] == ["New and longer"]
 
 
 def test_restart_over_unchanged_seeds_serves_the_saved_view(seeds_dir, write_seed, tmp_path):
     write_seed("a.md", **article_fields(1))
     saved = saved_corpus(seeds_dir, tmp_path / "cache").current
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert restarted.loaded_at == saved.loaded_at
     assert restarted.site.articles == saved.site.articles
 
@@ -59,7 +59,7 @@ def test_restart_rebuilds_the_view_when_an_embargo_has_ended(seeds_dir, write_se
     write_seed("b.md", **article_fields(2, publishedDateTime=soon.isoformat()))
     assert len(saved_corpus(seeds_dir, tmp_path / "cache").current.site.articles) == 1
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert [a.title for a in restarted.site.articles] == ["Article 2", "Article 1"]
 
 
@@ -67,7 +67,7 @@ def test_restart_rebuilds_the_view_when_the_site_title_changed(seeds_dir, write_
     write_seed("a.md", **article_fields(1))
     saved_corpus(seeds_dir, tmp_path / "cache")
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache",
-                       title="Renamed").load()
+                       title="Renamed").snapshot()
     assert restarted.site.name == "Renamed"
 
 
@@ -77,7 +77,7 @@ def test_restart_rebuilds_the_view_when_site_data_changed(seeds_dir, write_seed,
     (seeds_dir / "_data" / "topics").mkdir(parents=True)
     (seeds_dir / "_data" / "topics" / "power-apps.yaml").write_text(
         "_id: power-apps\nname: Power Apps (site)\n")
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert restarted.topics["power-apps"].name == "Power Apps (site)"
 
 
@@ -86,14 +86,14 @@ def test_damaged_cache_is_ignored(seeds_dir, write_seed, tmp_path, caplog):
     cache = ParseCache(tmp_path / "cache", seeds_dir.resolve())
     cache.path.parent.mkdir()
     cache.path.write_bytes(b"\x80\x05half a pickle")
-    snapshot = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    snapshot = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert len(snapshot.site.articles) == 1
     assert "parse cache" in caplog.text
 
 
 def _save_many(cache_dir, seeds_dir, times):
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache_dir)
-    corpus.load()
+    corpus.snapshot()
     for _ in range(times):
         corpus._unsaved, corpus._saved_at = True, float("-inf")
         corpus.save_cache()
@@ -174,7 +174,7 @@ def test_an_empty_seeds_folder_reads_the_cache_once(seeds_dir, tmp_path, monkeyp
     monkeypatch.setattr(ParseCache, "load", counted)
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
     for _ in range(3):
-        corpus.load()
+        corpus.snapshot()
     assert reads == [1]
 
 
@@ -183,9 +183,9 @@ def test_restart_over_unchanged_seeds_takes_the_saved_index_too(seeds_dir, write
     for n in range(1, 6):
         write_seed(f"{n}.md", **article_fields(n, excerpt=f"word{n} shared"))
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
-    built = index_of(corpus.load())
+    built = index_of(corpus.snapshot())
     corpus.save_cache()
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     saved = built_index(restarted)
     assert saved is not None and saved is not built and saved.fits(restarted)
     assert dict(saved.words) == dict(built.words) and list(saved.word("word3")) == [2]
@@ -196,9 +196,9 @@ def test_a_saved_index_that_does_not_fit_its_view_is_ignored(seeds_dir, write_se
     for n in range(1, 4):
         write_seed(f"{n}.md", **article_fields(n))
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
-    index_of(corpus.load()).words["shared"] = array("I", [0, 99])  # past the 3 articles
+    index_of(corpus.snapshot()).words["shared"] = array("I", [0, 99])  # past the 3 articles
     corpus.save_cache()
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert "parse cache" in caplog.text and "index" in caplog.text
     assert len(restarted.site.articles) == 3 and built_index(restarted) is None
 
@@ -234,7 +234,7 @@ def test_a_cache_with_a_field_of_the_wrong_type_is_ignored(seeds_dir, write_seed
     data["view"] = None
     cache_file.write_bytes(pickle.dumps(data))
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache")
-    assert [a.title for a in restarted.load().site.articles] == ["Typed title"]
+    assert [a.title for a in restarted.snapshot().site.articles] == ["Typed title"]
     assert "its entries are not (stat key, article or error) by name" in caplog.text
 
 
@@ -246,7 +246,7 @@ def test_check_and_serve_start_over_a_cache_with_a_wrong_type(seeds_dir, write_s
     data = pickle.loads(cache_file.read_bytes())
     snapshot = data["view"][2]
     data["view"] = (data["view"][0], data["view"][1],
-                    snapshot.__class__(**{**_fields(snapshot), "published": "many"}), None)
+                    snapshot.__class__(**{**_fields(snapshot), "published_count": "many"}), None)
     cache_file.write_bytes(pickle.dumps(data))
     env = {**os.environ, "FEEDS_SEEDS_DIR": str(seeds_dir), "FEEDS_CACHE_DIR": str(cache)}
     check = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "check"], env=env,
@@ -270,7 +270,7 @@ def test_a_fifo_in_the_cache_place_is_ignored_at_once(seeds_dir, write_seed, tmp
     os.mkfifo(cache_file, 0o600)
     titles: list = []
     loader = threading.Thread(target=lambda: titles.extend(
-        a.title for a in Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).load()
+        a.title for a in Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).snapshot()
         .site.articles), daemon=True)
     loader.start()
     loader.join(10)

@@ -204,7 +204,7 @@ def test_the_launcher_writes_the_parse_cache_itself_where_a_thread_makes_forking
     seeds.mkdir()
     (seeds / "a.md").write_text(seed_text(**article_fields(1)))
     corpus = Corpus(seeds, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot()
     forks: list[int] = []
     os.register_at_fork(before=lambda: forks.append(os.getpid()))
     stop = threading.Event()

@@ -146,11 +146,11 @@ def test_a_wrong_cache_is_a_slower_start_for_the_server_and_check(small_site, tm
 def test_a_truncated_cache_is_ignored(small_site, tmp_path):
     cache = tmp_path / "cache"
     corpus = Corpus(small_site, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot()
     corpus.save_cache(force=True)
     path, = cache.glob("parse-cache-*")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    assert len(Corpus(small_site, reload_seconds=0, cache_dir=cache).load().site.articles) == 3
+    assert len(Corpus(small_site, reload_seconds=0, cache_dir=cache).snapshot().site.articles) == 3
 
 
 @pytest.mark.parametrize("folder_mode, file_mode", [(0o777, 0o600), (0o1777, 0o600),
@@ -159,7 +159,7 @@ def test_a_cache_others_may_write_is_refused(small_site, tmp_path, caplog, folde
                                              file_mode):
     cache = tmp_path / "cache"
     corpus = Corpus(small_site, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot()
     corpus.save_cache(force=True)
     path, = cache.glob("parse-cache-*")
     # What another user could have written: only a start that trusts the cache shows it.
@@ -167,7 +167,7 @@ def test_a_cache_others_may_write_is_refused(small_site, tmp_path, caplog, folde
     os.chmod(cache, folder_mode)
     os.chmod(path, file_mode)
     titles = [a.title for a in Corpus(small_site, reload_seconds=0, cache_dir=cache)
-              .load().site.articles]
+              .snapshot().site.articles]
     assert "Article 1" in titles and "Planted 1" not in titles
     assert "others may write it" in caplog.text
 

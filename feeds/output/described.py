@@ -19,7 +19,7 @@ from .digest import period_title
 from .documents import Document
 from .keys import KEY, Described, Seen, Subject
 from .opml import render_opml
-from .pages import MAX_QUERY_TITLE, Form, Made, query_entries, shown_name, template_urls
+from .pages import MAX_QUERY_TITLE, Form, Tailored, query_entries, shown_name, template_urls
 from .readers import subscribe_links
 from .render import FORMATS, feed_title
 from .urls import feed_url, page_url
@@ -150,12 +150,12 @@ def section_page(section: Section, base_url: str, settings: Settings,
                        tuple(section.articles[:settings.limit]), len(section.articles), form)
 
 
-def query_page(made: Made, base_url: str, settings: Settings, form: Form,
+def query_page(tailored: Tailored, base_url: str, settings: Settings, form: Form,
                period: Period | None = None, period_key: str = "") -> QueryPage:
     """The page of a query (of the digest period period_key, when given)."""
-    return QueryPage(Subject.of(made.section), made.query, period_key, base_url,
-                     settings.site_title, len(made.selection), made.filters,
-                     tuple(query_entries(made, settings, period)), period, form)
+    return QueryPage(Subject.of(tailored.section), tailored.query, period_key, base_url,
+                     settings.site_title, len(tailored.selection), tailored.filters,
+                     tuple(query_entries(tailored, settings, period)), period, form)
 
 
 def opml_list(snapshot: Snapshot, base_url: str, settings: Settings) -> OpmlList:

@@ -26,8 +26,8 @@ def period_summary(period: Period) -> str:
     """The period's articles by title, as plain text."""
     shown = len(period.articles)
     titles = "; ".join(article.title for article in period.articles)
-    if shown < period.matching:
-        return f"The top {shown} of {period.matching} articles: {titles}"
+    if shown < period.matching_count:
+        return f"The top {shown} of {period.matching_count} articles: {titles}"
     return f"{shown} {'article' if shown == 1 else 'articles'}: {titles}"
 
 

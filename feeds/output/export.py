@@ -25,7 +25,7 @@ from ..view.snapshot import Snapshot
 from .crawlers import root_files
 from .described import index_page, opml_list, section_page
 from .documents import Document
-from .pages import Made, feed_page
+from .pages import Tailored, feed_page
 from .render import FORMATS
 from .urls import BUILD_PATH, feed_path, page_path
 
@@ -56,7 +56,7 @@ def site_files(snapshot: Snapshot, base_url: str, settings: Settings) -> dict[st
     for section in snapshot.sections():
         for fmt in FORMATS:
             path = feed_path(section.kind, section.slug, fmt).lstrip("/")
-            documents[path] = feed_page(Made.plain(section), fmt, base_url, settings).document()
+            documents[path] = feed_page(Tailored.plain(section), fmt, base_url, settings).document()
         if section.kind == ALL:
             documents["index.html"] = index_page(snapshot, base_url, settings).document()
         else:

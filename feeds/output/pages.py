@@ -25,7 +25,7 @@ _PAGE_PERIODS = 10  # digest periods a query's page shows
 
 
 @dataclass(frozen=True, slots=True)
-class Made:
+class Tailored:
     """A section made to measure: the query, what it selects now, and how a title says it."""
 
     section: Section
@@ -34,16 +34,17 @@ class Made:
     filters: tuple[str, ...] = ()
 
     @classmethod
-    def plain(cls, section: Section) -> "Made":
+    def plain(cls, section: Section) -> "Tailored":
         """The section as it is."""
         return cls(section, PLAIN, ArticleSelection(section.articles))
 
 
-def made_to_measure(snapshot: Snapshot, section: Section, query: Query, now: datetime) -> Made:
+def made_to_measure(snapshot: Snapshot, section: Section, query: Query, now: datetime) -> Tailored:
     """What query selects from section at moment now."""
     if query.is_plain:
-        return Made.plain(section)
-    return Made(section, query, select(snapshot, section, query, now), describe(query, snapshot))
+        return Tailored.plain(section)
+    return Tailored(section, query, select(snapshot, section, query, now),
+                    describe(query, snapshot))
 
 
 MAX_CHOICES = 50  # topics, and providers, a form lists: those with the most articles
@@ -119,28 +120,28 @@ def _snapshot_choices(snapshot: Snapshot) -> tuple[Choices, Choices]:
     for known, choices in _known_choices:
         if known is snapshot:
             return choices
-    made = (_choices(snapshot.topics), _choices(snapshot.providers))
+    built = (_choices(snapshot.topics), _choices(snapshot.providers))
     with _choices_lock:
-        _known_choices = ((snapshot, made), *_known_choices)[:_KEPT]
-    return made
+        _known_choices = ((snapshot, built), *_known_choices)[:_KEPT]
+    return built
 
 
-def feed_page(made: Made, fmt: str, base_url: str, settings: Settings, page: int = 1,
+def feed_page(tailored: Tailored, fmt: str, base_url: str, settings: Settings, page: int = 1,
               limit: int | None = None) -> FeedPage:
     """One page of the feed of what a query selects from a section, as the settings shape it.
 
     First pages name the WebSub hub (paged documents are no topics): the hub of its own for
     every feed, an outside hub for the standard feeds alone, since it hears only of those.
     """
-    size = limit or default_limit(settings, made.query)
+    size = limit or default_limit(settings, tailored.query)
     start = (page - 1) * size
-    return FeedPage(section=Subject.of(made.section), fmt=fmt, page=page, limit=size,
+    return FeedPage(section=Subject.of(tailored.section), fmt=fmt, page=page, limit=size,
                     query_limit=limit, base_url=base_url, site_title=settings.site_title,
                     language=settings.language, max_age=settings.max_age,
-                    items=made.selection.entries(start, start + size),
-                    total=len(made.selection),
-                    hub=advertised_hub(settings, made.query) if page == 1 else "",
-                    query=made.query, filters=made.filters)
+                    items=tailored.selection.entries(start, start + size),
+                    total=len(tailored.selection),
+                    hub=advertised_hub(settings, tailored.query) if page == 1 else "",
+                    query=tailored.query, filters=tailored.filters)
 
 
 def advertised_hub(settings: Settings, query: Query) -> str:
@@ -152,15 +153,16 @@ def advertised_hub(settings: Settings, query: Query) -> str:
     return settings.websub_hub if query.is_plain else ""
 
 
-def query_entries(made: Made, settings: Settings, period: Period | None = None
+def query_entries(tailored: Tailored, settings: Settings, period: Period | None = None
                   ) -> tuple[Article, ...] | tuple[Period, ...]:
     """What the page of a query lists: one period's articles, the first periods of a digest,
     or the first articles."""
     if period is not None:
         return period.articles
-    if made.query.digest:
-        return made.selection.entries(0, min(_PAGE_PERIODS, largest_limit(settings, made.query)))
-    return made.selection.entries(0, settings.limit)
+    if tailored.query.digest:
+        shown = min(_PAGE_PERIODS, largest_limit(settings, tailored.query))
+        return tailored.selection.entries(0, shown)
+    return tailored.selection.entries(0, settings.limit)
 
 
 def largest_limit(settings: Settings, query: Query) -> int:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SavedView = tuple[SiteDataKey, SiteEntry, Snapshot, Index | None]
 
 # Bump when parsing or the model changes: older cache files are then ignored.
-CACHE_VERSION = 15
+CACHE_VERSION = 16
 
 # The only globals a parse cache may name: unpickling anything else is refused, so a planted
 # file cannot make the loader call os.system or the like.

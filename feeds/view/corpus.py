@@ -81,18 +81,15 @@ class Corpus(Reloading, Saving):
         """What the last scans could not see, said to a person (and file events, if lost)."""
         return tuple(sorted(self._problems.values())) + self.watch_problems()
 
-    def load(self) -> Snapshot:
-        """Read the folder if it has not been read yet (or always, with reload_seconds 0)."""
+    def snapshot(self, watching: bool = True) -> Snapshot:
+        """The current published view: read first if none was, and kept current by this
+        process's background thread, started here unless not watching (before a fork). With
+        reload_seconds 0 nothing is kept: the folder is read again at every call."""
         if self.view.snapshot is None or not self.reload_seconds:
             with self._lock:
                 if self.view.snapshot is None or not self.reload_seconds:
                     self._reload(walk=True)
-        return self.view.snapshot  # type: ignore[return-value]
-
-    def snapshot(self) -> Snapshot:
-        """The current published view, kept fresh by this process's background thread."""
-        self.load()
-        if self._watcher is not None:
+        if watching and self._watcher is not None:
             self._watcher.ensure_running()
         return self.view.snapshot  # type: ignore[return-value]
 

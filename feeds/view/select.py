@@ -25,7 +25,7 @@ class Period:
     digest: str  # daily or weekly
     start: datetime
     articles: tuple[Article, ...]  # ranked by heat, then quality, then newer date
-    matching: int  # how many articles of the period match
+    matching_count: int  # how many articles of the period match
 
     @property
     def end(self) -> datetime:

@@ -32,9 +32,9 @@ class Snapshot:
     topics: dict[str, Section]
     providers: dict[str, Section]
     invalid: tuple[SeedError, ...]
-    seeds: int
-    published: int
-    unpublished: int
+    seed_count: int
+    published_count: int
+    unpublished_count: int
     loaded_at: datetime
     expires_at: datetime | None
     embargoes: dict[tuple[str, str], datetime]  # the next embargo to end, by (kind, slug)
@@ -66,9 +66,9 @@ def build_snapshot(results: list[Article | SeedError], site_data: SiteData,
         topics=_topic_sections(listed, site_data.topics),
         providers=_provider_sections(listed, site_data.providers),
         invalid=invalid,
-        seeds=len(results),
-        published=published,
-        unpublished=len(articles) - published,
+        seed_count=len(results),
+        published_count=published,
+        unpublished_count=len(articles) - published,
         loaded_at=now,
         expires_at=min((a.published_at for a in embargoed), default=None),
         embargoes=embargoes_of(embargoed),

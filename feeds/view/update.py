@@ -26,9 +26,9 @@ class ViewState:
     embargoed: dict[str, Article] = field(default_factory=dict)  # by path
     invalid: dict[str, SeedError] = field(default_factory=dict)
     spellings: dict[SectionKey, Counter[str]] = field(default_factory=dict)
-    seeds: int = 0
-    articles: int = 0
-    listable: int = 0  # articles listed now, duplicates of a URL included
+    seed_count: int = 0
+    article_count: int = 0
+    listable_count: int = 0  # articles listed now, duplicates of a URL included
 
     def winner(self, url: str) -> Article | None:
         """The article listed for url: the newest, then the first path."""
@@ -82,11 +82,11 @@ def _url_of(result: Result, note: Callable[[str], None]) -> None:
 
 def _add(state: ViewState, result: Result, now: datetime) -> None:
     """Count a result in: invalid, listed, under embargo, or neither."""
-    state.seeds += 1
+    state.seed_count += 1
     if isinstance(result, SeedError):
         state.invalid[result.path] = result
         return
-    state.articles += 1
+    state.article_count += 1
     if result.is_listed(now):
         _list(state, result)
     elif result.is_embargoed(now):
@@ -96,22 +96,22 @@ def _add(state: ViewState, result: Result, now: datetime) -> None:
 def _list(state: ViewState, article: Article) -> None:
     """Make article a candidate for its URL."""
     state.by_url.setdefault(article.url, []).append(article)
-    state.listable += 1
+    state.listable_count += 1
 
 
 def _remove(state: ViewState, result: Result, now: datetime) -> None:
     """Count a result out (the inverse of _add, whatever time has passed since)."""
-    state.seeds -= 1
+    state.seed_count -= 1
     if isinstance(result, SeedError):
         state.invalid.pop(result.path, None)
         return
-    state.articles -= 1
+    state.article_count -= 1
     if state.embargoed.pop(result.path, None) is not None:
         return
     candidates = state.by_url.get(result.url, [])
     if result in candidates:
         candidates.remove(result)
-        state.listable -= 1
+        state.listable_count -= 1
         if not candidates:
             del state.by_url[result.url]
 
@@ -154,8 +154,8 @@ def _rebuilt(snapshot: Snapshot, state: ViewState, removed: list[Article],
         topics=_kind(snapshot.topics, TOPICS, changes, state, site_data.topics),
         providers=_kind(snapshot.providers, PROVIDERS, changes, state, site_data.providers),
         invalid=tuple(sorted(state.invalid.values(), key=lambda e: e.path)),
-        seeds=state.seeds, published=state.listable,
-        unpublished=state.articles - state.listable, loaded_at=now,
+        seed_count=state.seed_count, published_count=state.listable_count,
+        unpublished_count=state.article_count - state.listable_count, loaded_at=now,
         expires_at=min((a.published_at for a in embargoed), default=None),
         embargoes=embargoes_of(embargoed),
         lookups=derived_lookups(snapshot.lookups, site.articles, removed, added))

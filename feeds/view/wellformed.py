@@ -39,8 +39,8 @@ def well_formed_snapshot(snapshot: Any, articles: set[int]) -> bool:
                 for sections in (snapshot.topics, snapshot.providers))
         and type(snapshot.invalid) is tuple
         and all(type(error) is SeedError for error in snapshot.invalid)
-        and all(type(n) is int for n in (snapshot.seeds, snapshot.published,
-                                         snapshot.unpublished))
+        and all(type(n) is int for n in (snapshot.seed_count, snapshot.published_count,
+                                         snapshot.unpublished_count))
         and _moment(snapshot.loaded_at)
         and (snapshot.expires_at is None or _moment(snapshot.expires_at))
         and type(snapshot.lookups) is Lookups and snapshot.lookups.built() is None

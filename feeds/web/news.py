@@ -41,13 +41,14 @@ def _news(kind: str, slug: str, page_text: str) -> Response:
     snapshot = _state().corpus.snapshot()
     asked = news_request(snapshot, kind, slug, page_text)
     section, query, number = asked.section, asked.query, asked.page
-    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
-    assert isinstance(made.selection, ArticleSelection)
+    tailored = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    assert isinstance(tailored.selection, ArticleSelection)
     size = _settings().api_page_size
     start = (number - 1) * size
-    page = news_page(made.selection.entries(start, start + size), len(made.selection), number,
-                     size, _settings().language, kind, section.slug, query)
+    selection = tailored.selection
+    page = news_page(selection.entries(start, start + size), len(selection), number, size,
+                     _settings().language, kind, section.slug, query)
     if number > page.pages:
         raise RequestError(404, f"Page {number} is past the last page ({page.pages} at "
                                 f"{size} articles a page).")
-    return _serve(page, snapshot, (kind, section.slug), made.selection.changes_at)
+    return _serve(page, snapshot, (kind, section.slug), tailored.selection.changes_at)

@@ -169,7 +169,8 @@ class Recorder:
         assert metrics is not None
         snapshot = corpus.current
         if snapshot is not None:
-            for name, value in (("read", snapshot.seeds), ("published", snapshot.published),
+            for name, value in (("read", snapshot.seed_count),
+                                ("published", snapshot.published_count),
                                 ("invalid", len(snapshot.invalid))):
                 metrics.seeds.labels(name).set(value)
         metrics.view_age.set((datetime.now(UTC) - corpus.scanned_at).total_seconds())

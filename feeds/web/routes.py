@@ -111,9 +111,9 @@ def healthz() -> Response:
         "status": "error" if failure else "degraded" if problems else "ok",
         **failure,
         **problems,
-        "seeds": snapshot.seeds,
-        "published": snapshot.published,
-        "unpublished": snapshot.unpublished,
+        "seeds": snapshot.seed_count,
+        "published": snapshot.published_count,
+        "unpublished": snapshot.unpublished_count,
         "invalid": len(snapshot.invalid),
         "articles": len(snapshot.site.articles),
         "topics": len(snapshot.topics),
@@ -133,28 +133,28 @@ def _feed(kind: str, slug: str, fmt: str) -> Response:
     snapshot = _state().corpus.snapshot()
     asked = feed_request(snapshot, kind, slug, fmt)
     section, query, limit, page = asked.section, asked.query, asked.limit, asked.page
-    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
-    doc = feed_page(made, fmt, _base_url(), _settings(), page, limit)
+    tailored = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    doc = feed_page(tailored, fmt, _base_url(), _settings(), page, limit)
     if page > doc.pages:
         raise RequestError(404, f"Page {page} is past the last page ({doc.pages} at limit "
                                 f"{doc.limit}).")
-    return _serve(doc, snapshot, (kind, section.slug), made.selection.changes_at)
+    return _serve(doc, snapshot, (kind, section.slug), tailored.selection.changes_at)
 
 
 def _query_page(snapshot: Snapshot, asked: Asked) -> Response:
     """The HTML page of a query over a section, or of one period of its digest."""
     section, query, period_key = asked.section, asked.query, asked.period
-    made = made_to_measure(snapshot, section, query, datetime.now(UTC))
+    tailored = made_to_measure(snapshot, section, query, datetime.now(UTC))
     period = None
     if period_key:
-        assert isinstance(made.selection, DigestSelection)
-        period = made.selection.period(period_key)
+        assert isinstance(tailored.selection, DigestSelection)
+        period = tailored.selection.period(period_key)
         if period is None:
             raise RequestError(404, f"The period {period_key} has not ended, or no article of "
                                     "it matches.")
     form = build_form(snapshot, section, query)
-    page = described.query_page(made, _base_url(), _settings(), form, period, period_key or "")
-    return _serve(page, snapshot, (section.kind, section.slug), made.selection.changes_at)
+    page = described.query_page(tailored, _base_url(), _settings(), form, period, period_key or "")
+    return _serve(page, snapshot, (section.kind, section.slug), tailored.selection.changes_at)
 
 
 def _serve(page: Described, snapshot: Snapshot, section: tuple[str, str],

@@ -90,10 +90,10 @@ def render_topic(topic: Topic, snapshot: Snapshot, settings: Settings,
     section = snapshot.section(topic.kind, topic.slug)
     if section is None:
         return None
-    made = made_to_measure(snapshot, section, topic.query, now)
-    page = feed_page(made, topic.fmt, settings.base_url.rstrip("/"), settings, 1, topic.limit)
+    tailored = made_to_measure(snapshot, section, topic.query, now)
+    page = feed_page(tailored, topic.fmt, settings.base_url.rstrip("/"), settings, 1, topic.limit)
     return Rendered(page.document(), frozenset(_entry_key(item) for item in page.items),
-                    made.selection.changes_at)
+                    tailored.selection.changes_at)
 
 
 def _entry_key(item: Article | Period) -> str:
