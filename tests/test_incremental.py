@@ -49,7 +49,8 @@ def _same(updated, scratch) -> None:
     assert updated.site == scratch.site
     assert list(updated.topics.items()) == list(scratch.topics.items())
     assert list(updated.providers.items()) == list(scratch.providers.items())
-    for field in ("invalid", "seeds", "published", "unpublished", "expires_at", "embargoes"):
+    for field in ("invalid", "seed_count", "published_count", "unpublished_count", "expires_at",
+                  "embargoes"):
         assert getattr(updated, field) == getattr(scratch, field), field
 
 
