@@ -167,8 +167,7 @@ def test_paging_through_a_filtered_feed_stays_filtered(site):
     links = {link.get("rel"): link.get("href") for link in etree.fromstring(body).findall(
         "{http://www.w3.org/2005/Atom}link")}
     for rel in ("self", "first", "previous", "next", "last"):
-        link = links[rel]
-        assert link is not None
+        assert (link := links[rel]) is not None
         assert dict(parse_qsl(urlsplit(link).query))["topics"] == ",".join(sorted(topics))
 
 
