@@ -27,7 +27,7 @@ def idle_connections(base: str, count: int) -> Iterator[list[socket.socket]]:
 
 
 @contextmanager
-def trickling_connections(base: str, count: int, interval: float = 1.0) -> Iterator[dict]:
+def trickling_connections(base: str, count: int, interval: float = 1.0) -> Iterator[dict[str, int]]:
     """count connections that send a request line, then one header line every interval, never
     finishing. Yields counters: `cut` is how often the server closed one (each is reopened)."""
     stats = {"cut": 0}

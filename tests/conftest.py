@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -45,7 +46,7 @@ def seed_text(**fields) -> str:
     return "---\n" + yaml.safe_dump(fields, allow_unicode=True, sort_keys=False) + "---\nBody.\n"
 
 
-def article_fields(n: int = 1, **overrides) -> dict:
+def article_fields(n: int = 1, **overrides: Any) -> dict[str, Any]:
     """The fields of a valid, published seed, numbered n, with overrides."""
     fields = {
         "title": f"Article {n}",

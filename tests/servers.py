@@ -68,7 +68,7 @@ def serve_process(env: dict[str, str], workers: int = 1, *extra: str,
     finally:
         process.terminate()
         process.wait(timeout=40)
-        if output:
+        if not isinstance(log, int):  # a file of ours, not subprocess.DEVNULL
             log.close()
 
 
@@ -134,6 +134,7 @@ def nginx(body: str, tmp: Path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+        assert process.stderr is not None  # a pipe: stderr=PIPE
         process.stderr.close()
 
 

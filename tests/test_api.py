@@ -5,6 +5,7 @@ import gzip
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import yaml
@@ -34,14 +35,14 @@ ORACLE_TOPICS = ["ai-builder", "canvas-apps", "common-data-service", "teams-inte
 UNESCAPE = {"\\u003c": "<", "\\u003e": ">", "\\u0026": "&"}
 
 
-def oracle_pages(name: str = "") -> list[dict]:
+def oracle_pages(name: str = "") -> list[dict[str, Any]]:
     """The original's pages of a listing (api/news/<name>/page/N), in order."""
     folder = CORPUS / "api" / "news" / name / "page"
     files = sorted(folder.glob("*/index.json"), key=lambda p: int(p.parent.name))
     return [json.loads(file.read_text()) for file in files]
 
 
-def listing(client, topic: str = "", query: str = "") -> list[dict]:
+def listing(client, topic: str = "", query: str = "") -> list[dict[str, Any]]:
     """Every article of one of our listings, following nextPage from the first page."""
     entries, page = [], 1
     while page:
@@ -62,7 +63,7 @@ def strings(value) -> list[str]:
     return [text for item in items for text in strings(item)]
 
 
-def url_of(entry: dict) -> str:
+def url_of(entry: dict[str, Any]) -> str:
     return entry["originalUrl"] or entry["webUrl"]
 
 
@@ -293,7 +294,7 @@ def test_pages_come_from_the_document_cache_and_the_fast_path(seeds_dir, write_s
         write_seed(f"{n}.md", **article_fields(n))
     app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600})
     calls = []
-    fast = app.wsgi_app
+    fast: Any = app.wsgi_app  # layers of middleware, each with its .app
     while not isinstance(fast, FastPath):  # under the middleware in front of it
         fast = fast.app
     inner = fast.app

@@ -31,7 +31,7 @@ def day(back: int) -> str:
     return (TODAY - timedelta(days=back)).date().isoformat()
 
 
-def polls_of_one_day(back: int) -> list[tuple]:
+def polls_of_one_day(back: int) -> list[tuple[int, str, str, int, str]]:
     """(hours after 01:00, address, uri, status, user agent) of one day of traffic."""
     return [
         (0, "192.0.2.10", "/feed.rss", 200, FEEDLY.format(10)),
@@ -103,7 +103,7 @@ def totals(app, days: int = 3) -> dict[tuple[str, str, str], tuple[int, int]]:
     """(day, feed, format) -> (reported, readers), from /stats.json."""
     counts = app.test_client().get(f"/stats.json?days={days}",
                                    headers={"Authorization": "Bearer t"}).get_json()["counts"]
-    found: dict = {}
+    found: dict[tuple[str, str, str], tuple[int, int]] = {}
     for count in counts:
         key = (count["day"], count["feed"], count["format"])
         reported, readers = found.get(key, (0, 0))

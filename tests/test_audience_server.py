@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SITE
@@ -44,13 +45,14 @@ def poll(base: str, path: str, address: str, agent: str) -> int:
         connection.close()
 
 
-def stats(base: str) -> dict:
+def stats(base: str) -> dict[str, Any]:
     status, _, body = fetch(f"{base}/stats.json", {"Authorization": f"Bearer {TOKEN}"})
     assert status == 200
     return json.loads(body)
 
 
-def feed_row(base: str, feed: str, expected: dict, seconds: float = 30) -> dict:
+def feed_row(base: str, feed: str, expected: dict[str, Any], seconds: float = 30
+             ) -> dict[str, Any]:
     """The feed's row of /stats.json once it is as expected (the workers write every 5 s)."""
     deadline = time.monotonic() + seconds
     while True:
@@ -158,7 +160,8 @@ def test_the_stats_page_in_headless_chromium(state_dir):
             page = browser.new_page(extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            assert page.goto(f"{base}/stats").status == 200
+            response = page.goto(f"{base}/stats")
+            assert response is not None and response.status == 200
             box = page.locator("svg.chart").bounding_box()
             lines = page.locator("svg.chart polyline").count()
             feeds = page.locator("table").nth(0).locator("tr").count()

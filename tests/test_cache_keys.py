@@ -36,7 +36,7 @@ def app(request, seeds_dir, write_seed):
     fast = request.param == "fast path"
     app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "TRUST_PROXY": True,
                       "RELOAD_SECONDS": 3600 if fast else 0})
-    app.flask_calls = counting(app) if fast else None
+    app.extensions["flask_calls"] = counting(app) if fast else None
     return app
 
 
@@ -59,11 +59,12 @@ def first_and_repeat(app, path: str, **options) -> str:
     client = app.test_client()
     first = client.get(path, **options)
     assert first.status_code == 200, (path, first.data[:200])
-    calls = len(app.flask_calls) if app.flask_calls is not None else 0
+    flask_calls = app.extensions["flask_calls"]
+    calls = len(flask_calls) if flask_calls is not None else 0
     repeat = client.get(path, **options)
     assert repeat.data == first.data, path
-    if app.flask_calls is not None:
-        assert len(app.flask_calls) == calls, f"the repeat of {path} reached Flask"
+    if flask_calls is not None:
+        assert len(flask_calls) == calls, f"the repeat of {path} reached Flask"
     return first.get_data(as_text=True)
 
 
@@ -135,7 +136,7 @@ def test_a_new_page_of_the_news_api_shows_as_its_next_page(seeds_dir, write_seed
         write_seed(f"{n}.md", **article_fields(n))
     app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600,
                       "API_PAGE_SIZE": 2})
-    app.flask_calls = None
+    app.extensions["flask_calls"] = None
     assert '"nextPage": null' in first_and_repeat(app, "/api/news/index.json")
     write_seed("0.md", **article_fields(0, publishedDateTime="2023-06-01T08:00:00Z"))
     reload(app)
@@ -144,7 +145,9 @@ def test_a_new_page_of_the_news_api_shows_as_its_next_page(seeds_dir, write_seed
 
 def max_age(response) -> int:
     """The max-age of a response's Cache-Control."""
-    return int(re.search(r"max-age=(\d+)", response.headers["Cache-Control"])[1])
+    found = re.search(r"max-age=(\d+)", response.headers["Cache-Control"])
+    assert found is not None
+    return int(found[1])
 
 
 def moment(delta: timedelta) -> str:

@@ -29,7 +29,7 @@ def served(request):
 
 def opml_feeds(base: str) -> list[str]:
     opml = etree.fromstring(fetch(f"{base}/opml.xml")[2])
-    return [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    return [url for o in opml.iter("outline") if (url := o.get("xmlUrl"))]
 
 
 def test_every_opml_feed_answers_200(served):

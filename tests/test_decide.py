@@ -5,9 +5,9 @@ from conftest import article_fields, seed_text
 
 from feeds.ingest.seed import parse_seed
 from feeds.model import Article, SeedError
-from feeds.view.decide import cacheable, plan_scan, seconds_to_wake, settle_reads
+from feeds.view.decide import Entries, cacheable, plan_scan, seconds_to_wake, settle_reads
 
-KEY, OTHER = (10, 1, 1, 7), (12, 2, 2, 7)
+KEY, OTHER = 10, 12  # two stat keys (one int each, as scan makes them): equal or not is all
 
 
 def article(path: str) -> Article:
@@ -37,8 +37,8 @@ def test_a_failure_that_may_pass_is_read_again_though_its_key_is_the_same():
 
 def test_a_folder_that_cannot_be_listed_keeps_what_was_read_under_it():
     a, b, top = article("sub/a.md"), article("sub/deeper/b.md"), article("top.md")
-    previous = {"sub/a.md": (KEY, a), "sub/deeper/b.md": (KEY, b), "top.md": (KEY, top),
-                "subway.md": (KEY, top)}
+    previous: Entries = {"sub/a.md": (KEY, a), "sub/deeper/b.md": (KEY, b),
+                         "top.md": (KEY, top), "subway.md": (KEY, top)}
     unlisted = SeedError("sub/", "is a folder that cannot be listed: Permission denied", True)
     plan = plan_scan(previous, {"sub/": unlisted, "top.md": KEY})
     assert plan.kept == {"sub/a.md": (KEY, a), "sub/deeper/b.md": (KEY, b),
@@ -57,7 +57,7 @@ def test_a_file_the_walk_cannot_stat_keeps_its_last_good_result():
 
 def test_a_failed_read_keeps_the_result_read_before_and_is_a_problem():
     a = article("a.md")
-    previous = {"a.md": (KEY, a)}
+    previous: Entries = {"a.md": (KEY, a)}
     plan = plan_scan(previous, {"a.md": OTHER})
     entries = settle_reads(plan, previous, [("a.md", OTHER, passing("a.md"))])
     assert entries == {"a.md": (KEY, a)}
@@ -66,7 +66,7 @@ def test_a_failed_read_keeps_the_result_read_before_and_is_a_problem():
 
 def test_a_lasting_error_is_taken_as_it_is():
     lasting = SeedError("a.md", "has invalid YAML", retry=False)
-    previous = {"a.md": (KEY, article("a.md"))}
+    previous: Entries = {"a.md": (KEY, article("a.md"))}
     entries = settle_reads(plan_scan(previous, {"a.md": OTHER}), previous,
                            [("a.md", OTHER, lasting)])
     assert entries == {"a.md": (OTHER, lasting)}
@@ -75,7 +75,8 @@ def test_a_lasting_error_is_taken_as_it_is():
 def test_the_cache_keeps_no_failure_that_may_pass_and_no_entry_without_a_key():
     a = article("a.md")
     lasting = SeedError("b.md", "is not a regular file")
-    entries = {"a.md": (KEY, a), "b.md": (None, lasting), "c.md": (KEY, passing("c.md"))}
+    entries: Entries = {"a.md": (KEY, a), "b.md": (None, lasting),
+                        "c.md": (KEY, passing("c.md"))}
     assert cacheable(entries) == [("a.md", KEY, a)]
 
 

@@ -11,8 +11,9 @@ import pytest
 from conftest import BASE_URL, article_fields
 from lxml import html
 
+from feeds.model import Article
 from feeds.view.query import Query, Span
-from feeds.view.select import select
+from feeds.view.select import DigestSelection, select
 
 
 @pytest.fixture(scope="module", params=["example", "corpus"])
@@ -34,10 +35,11 @@ def period_of(article, digest: str) -> tuple[datetime, str]:
     return datetime(start.year, start.month, start.day, tzinfo=UTC), key
 
 
-def expected_digest(articles, digest: str, top: int, now: datetime) -> list[tuple[str, list]]:
+def expected_digest(articles, digest: str, top: int, now: datetime
+                    ) -> list[tuple[str, list[str]]]:
     """(key, top article URLs) of every finished period, newest first, computed here."""
     length = timedelta(days=1 if digest == "daily" else 7)
-    periods: dict[tuple[datetime, str], list] = {}
+    periods: dict[tuple[datetime, str], list[Article]] = {}
     for article in articles:
         start, key = period_of(article, digest)
         if start + length <= now:
@@ -163,6 +165,7 @@ def test_the_current_period_is_left_out_until_it_ends(write_seed, make_client):
     query = Query(digest="daily")
     before = select(snapshot, snapshot.site, query, midnight + timedelta(days=1, seconds=-1))
     after = select(snapshot, snapshot.site, query, midnight + timedelta(days=1))
+    assert isinstance(before, DigestSelection) and isinstance(after, DigestSelection)
     assert [p.key for p in before.entries(0, 9)] == [yesterday]
     assert [p.key for p in after.entries(0, 9)] == [midnight.date().isoformat(), yesterday]
     assert before.changes_at == midnight + timedelta(days=1) and after.changes_at is None

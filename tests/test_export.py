@@ -13,6 +13,7 @@ import feedparser
 import pytest
 from conftest import SITE, article_fields
 from lxml import etree, html
+from markup import strings
 from servers import REPO, fetch, free_port, nginx, wait_until_up
 
 from feeds import create_app
@@ -97,12 +98,13 @@ def test_gzip_static_serves_the_gz_siblings(served):
 
 
 def test_every_link_inside_the_export_resolves(served):
-    links = set()
+    links: set[str] = set()
     for path in ["/", "/topics/canvas-apps/", "/providers/microsoft.com/"]:
         doc = html.fromstring(fetch(served + path)[2])
-        links |= {u for u in doc.xpath("//a/@href | //link/@href") if u.startswith(served)}
+        links |= {u for u in strings(doc, "//a/@href | //link/@href") if u.startswith(served)}
     opml = etree.fromstring(fetch(served + "/opml.xml")[2])
-    links |= {o.get(a) for o in opml.iter("outline") for a in ("xmlUrl", "htmlUrl") if o.get(a)}
+    links |= {url for o in opml.iter("outline") for a in ("xmlUrl", "htmlUrl")
+              if (url := o.get(a))}
     for fmt in ["rss", "atom"]:
         body = fetch(f"{served}/topics/canvas-apps.{fmt}")[2].decode()
         links |= {u for u in re.findall(r'(?:href="|url="|<link>)([^"<]+)', body)
@@ -152,7 +154,8 @@ def test_export_writes_the_bytes_the_server_serves(seeds_dir, write_seed, tmp_pa
         assert (tmp_path / "site" / name).read_bytes() == served.get(f"/{name}").data, name
 
 
-def export_runs(outdir: Path, letter: str, runs: int, results: list) -> None:
+def export_runs(outdir: Path, letter: str, runs: int,
+                results: list[tuple[int, str]]) -> None:
     """`flask --app wsgi export` runs times, each at a base URL of its own (so each writes a new
     version); (exit status, stderr) of each into results."""
     env = {**os.environ, "FEEDS_SEEDS_DIR": str(SITE)}
@@ -166,7 +169,7 @@ def export_runs(outdir: Path, letter: str, runs: int, results: list) -> None:
 def test_concurrent_exports_take_turns_and_readers_always_find_a_whole_site(site_app,
                                                                             tmp_path):
     outdir = tmp_path / "site"
-    results: list = []
+    results: list[tuple[int, str]] = []
     exporters = [threading.Thread(target=export_runs, args=(outdir, letter, 4, results))
                  for letter in "abc"]
     for exporter in exporters:

@@ -143,6 +143,7 @@ def test_with_base_url_the_host_is_no_part_of_the_key(seeds_dir, write_seed):
     calls = counting(app)
     for n in range(100):
         assert client.get("/feed.rss", headers={"Host": f"h{n}.example"}).status_code == 200
+    assert isinstance(app.wsgi_app, FastPath)
     assert calls == ["/feed.rss"] and len(app.wsgi_app) == 1
     assert client.get("/feed.rss", headers={"Host": "bad host"}).status_code == 400
 

@@ -44,7 +44,9 @@ def assert_same(text: str) -> None:
 
 def same(a, b) -> bool:
     """a and b are equal values of the same types, sharing their parts alike, all the way down."""
-    pending, partner_of_a, partner_of_b = [(a, b)], {}, {}
+    pending = [(a, b)]
+    partner_of_a: dict[int, int] = {}  # by id(): the id() of its partner
+    partner_of_b: dict[int, int] = {}
     while pending:
         a, b = pending.pop()
         if type(a) is not type(b):

@@ -198,7 +198,8 @@ def test_paging_links_follow_rfc_5005(client, facts, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_following_next_yields_every_article_once(client, snapshot, fmt):
-    url, seen = f"{BASE_URL}/feed.{fmt}?limit=20", []
+    url: str | None = f"{BASE_URL}/feed.{fmt}?limit=20"
+    seen: list[str] = []
     while url:
         body = get(client, url.removeprefix(BASE_URL))
         if fmt == "json":

@@ -12,6 +12,7 @@ from conftest import BASE_URL, SITE
 from lxml import etree
 
 from feeds import create_app
+from feeds.model import Article
 
 
 @pytest.fixture(scope="module", params=["example", "corpus"])
@@ -64,11 +65,11 @@ def common_words(snapshot, count: int) -> list[str]:
                   key=lambda w: (-counts[w], w))[:count]
 
 
-def by_date(articles) -> list:
+def by_date(articles) -> list[Article]:
     return sorted(articles, key=lambda a: (-a.published_at.timestamp(), a.url))
 
 
-def by_score(articles, score: str) -> list:
+def by_score(articles, score: str) -> list[Article]:
     def key(article):
         value = getattr(article, score)
         return (value is None, -(value or 0), -article.published_at.timestamp(), article.url)
@@ -166,7 +167,8 @@ def test_paging_through_a_filtered_feed_stays_filtered(site):
     links = {link.get("rel"): link.get("href") for link in etree.fromstring(body).findall(
         "{http://www.w3.org/2005/Atom}link")}
     for rel in ("self", "first", "previous", "next", "last"):
-        assert dict(parse_qsl(urlsplit(links[rel]).query))["topics"] == ",".join(sorted(topics))
+        assert (link := links[rel]) is not None
+        assert dict(parse_qsl(urlsplit(link).query))["topics"] == ",".join(sorted(topics))
 
 
 def test_equivalent_queries_give_the_same_bytes_and_etag(site):
@@ -252,7 +254,7 @@ def test_the_same_parameters_work_on_every_feed_and_page(site):
 def test_opml_lists_only_the_standard_feeds(site_client):
     opml = site_client.get("/opml.xml?topics=astronomy").data
     assert opml == site_client.get("/opml.xml").data
-    urls = [o.get("xmlUrl") for o in etree.fromstring(opml).iter("outline") if o.get("xmlUrl")]
+    urls = [url for o in etree.fromstring(opml).iter("outline") if (url := o.get("xmlUrl"))]
     assert urls and not any("?" in url for url in urls)
 
 

@@ -10,6 +10,7 @@ import pytest
 from conftest import BASE_URL
 from facts import EXAMPLE
 from lxml import etree, html
+from markup import strings
 from reader import make_reader
 from servers import fetch
 
@@ -109,12 +110,14 @@ def test_the_sitemap_lists_every_standard_page(site_client, site_app):
     locs = [u.findtext("s:loc", namespaces=SITEMAP_NS) for u in root.findall("s:url", SITEMAP_NS)]
     assert locs == [f"{BASE_URL}/", *(f"{BASE_URL}/topics/{s}" for s in snapshot.topics),
                     *(f"{BASE_URL}/providers/{s}" for s in snapshot.providers)]
-    assert all(site_client.get(loc.removeprefix(BASE_URL)).status_code == 200 for loc in locs)
-    assert root.find("s:url/s:lastmod", SITEMAP_NS).text.startswith("20")
+    assert all(loc is not None and site_client.get(loc.removeprefix(BASE_URL)).status_code == 200
+               for loc in locs)
+    lastmod = root.find("s:url/s:lastmod", SITEMAP_NS)
+    assert lastmod is not None and lastmod.text is not None and lastmod.text.startswith("20")
 
 
 def robots_meta(client, path: str) -> list[str]:
-    return html.fromstring(client.get(path).data).xpath("//meta[@name='robots']/@content")
+    return strings(html.fromstring(client.get(path).data), "//meta[@name='robots']/@content")
 
 
 def test_query_pages_are_noindex_and_standard_pages_are_not(site_client):

@@ -47,7 +47,7 @@ def test_opml_lists_every_topic_and_provider_feed(client):
     assert response.headers["Content-Type"] == "text/x-opml; charset=utf-8"
     opml = etree.fromstring(response.data)
     assert opml.get("version") == "2.0"
-    urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    urls = [url for o in opml.iter("outline") if (url := o.get("xmlUrl"))]
     assert len(urls) == 1 + 7 + 15
     for url in urls:
         assert client.get(url.removeprefix(BASE_URL)).status_code == 200

@@ -9,6 +9,7 @@ import threading
 import time
 from array import array
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from conftest import REPO, article_fields
 from servers import fetch, serve
@@ -48,6 +49,7 @@ def test_changed_seed_is_read_again_despite_the_cache(seeds_dir, write_seed, tmp
 def test_restart_over_unchanged_seeds_serves_the_saved_view(seeds_dir, write_seed, tmp_path):
     write_seed("a.md", **article_fields(1))
     saved = saved_corpus(seeds_dir, tmp_path / "cache").current
+    assert saved is not None
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert restarted.loaded_at == saved.loaded_at
     assert restarted.site.articles == saved.site.articles
@@ -57,7 +59,8 @@ def test_restart_rebuilds_the_view_when_an_embargo_has_ended(seeds_dir, write_se
     write_seed("a.md", **article_fields(1))
     soon = datetime.now(UTC) + timedelta(seconds=1)
     write_seed("b.md", **article_fields(2, publishedDateTime=soon.isoformat()))
-    assert len(saved_corpus(seeds_dir, tmp_path / "cache").current.site.articles) == 1
+    saved = saved_corpus(seeds_dir, tmp_path / "cache").current
+    assert saved is not None and len(saved.site.articles) == 1
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=tmp_path / "cache").snapshot()
     assert [a.title for a in restarted.site.articles] == ["Article 2", "Article 1"]
@@ -257,7 +260,7 @@ def test_check_and_serve_start_over_a_cache_with_a_wrong_type(seeds_dir, write_s
         assert b"Typed title" in fetch(f"{base}/feed.rss")[2]
 
 
-def _fields(snapshot) -> dict:
+def _fields(snapshot) -> dict[str, Any]:
     return {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
 
 
@@ -268,7 +271,7 @@ def test_a_fifo_in_the_cache_place_is_ignored_at_once(seeds_dir, write_seed, tmp
     cache_file, = cache.glob("parse-cache-*")
     cache_file.unlink()
     os.mkfifo(cache_file, 0o600)
-    titles: list = []
+    titles: list[str] = []
     loader = threading.Thread(target=lambda: titles.extend(
         a.title for a in Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).snapshot()
         .site.articles), daemon=True)

@@ -45,7 +45,7 @@ def server(seeds):
         yield running
 
 
-def worker_pids(main: subprocess.Popen) -> set[int]:
+def worker_pids(main: subprocess.Popen[bytes]) -> set[int]:
     """The worker processes of a serve main process."""
     children = Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()
     return {int(pid) for pid in children}
@@ -144,7 +144,7 @@ def test_a_killed_worker_is_replaced_and_no_request_fails(server):
     os.kill(victim, signal.SIGKILL)
     while process_state(victim) not in ("Z", "gone"):  # a request racing the kill may fail
         time.sleep(0.001)
-    statuses = []
+    statuses: list[int] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and (len(worker_pids(main)) < 2 or victim in
                                            worker_pids(main) or len(statuses) < 50):

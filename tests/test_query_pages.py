@@ -1,10 +1,12 @@
 """The form to build a feed and the page of a query: its feeds, their discovery, subscribe links."""
 
+from typing import cast
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from conftest import BASE_URL
 from lxml import html
+from markup import elements, strings
 
 from feeds.output.export import site_files
 
@@ -20,23 +22,25 @@ def submit(client, page_url: str, choices: dict[str, list[str]]):
     """Fill the page's form as a browser would (every field sent, empty or not), submit it
     with GET and follow the answer to the page it leads to."""
     page = html.fromstring(client.get(page_url).data)
-    form = page.xpath('//form[@class="build"]')[0]
+    form = elements(page, '//form[@class="build"]')[0]
     assert form.get("method") == "get"
     fields: list[tuple[str, str]] = []
-    for element in form.xpath(".//input|.//select"):
+    for element in elements(form, ".//input|.//select"):
         name = element.get("name")
+        assert name is not None
         if element.tag == "select" and element.get("multiple") is not None:
             fields += [(name, value) for value in choices.get(name, [])]
         elif name in choices:
             fields.append((name, choices[name][0]))
         elif element.tag == "select":
-            selected = element.xpath("./option[@selected]/@value") or [
-                element.xpath("./option/@value")[0]]
+            selected = strings(element, "./option[@selected]/@value") or [
+                strings(element, "./option/@value")[0]]
             fields.append((name, selected[0]))
         else:
             fields.append((name, element.get("value", "")))
-    action = urlsplit(form.get("action")).path
-    response = client.get(f"{action}?{urlencode(fields)}")
+    action = form.get("action")
+    assert action is not None
+    response = client.get(f"{urlsplit(action).path}?{urlencode(fields)}")
     assert response.status_code == 303, response.data
     return response.headers["Location"]
 
@@ -67,13 +71,14 @@ def test_the_query_page_offers_exactly_that_querys_feeds_and_subscribe_links(sit
     assert response.status_code == 200
     page = html.fromstring(response.data)
     wanted = {fmt: f"{BASE_URL}/topics/climate.{fmt}?{query}" for fmt in ("rss", "atom", "json")}
-    discovered = page.xpath('//head/link[@rel="alternate"]/@href')
+    discovered = strings(page, '//head/link[@rel="alternate"]/@href')
     assert discovered == list(wanted.values())
-    assert set(wanted.values()) <= set(page.xpath('//ul[@class="addresses"]//a/@href'))
-    subscribe = {a.text: a.get("href") for a in page.xpath('//p[@class="readers"]/a')}
+    assert set(wanted.values()) <= set(strings(page, '//ul[@class="addresses"]//a/@href'))
+    subscribe = {a.text: a.get("href") for a in elements(page, '//p[@class="readers"]/a')}
     assert subscribe == {reader: prefix + quote(wanted["rss"], safe="")
                          for reader, prefix in READERS.items()}
     for reader, link in subscribe.items():  # each decodes back to the feed's exact address
+        assert reader is not None and link is not None
         encoded = link.removeprefix(READERS[reader])
         assert parse_qs(f"u={encoded}")["u"] == [wanted["rss"]]
 
@@ -81,8 +86,10 @@ def test_the_query_page_offers_exactly_that_querys_feeds_and_subscribe_links(sit
 def test_the_query_page_shows_the_matching_articles(site_client):
     feed = site_client.get("/feed.json?q=bridge&limit=500").get_json()
     page = html.fromstring(site_client.get("/?q=bridge").data)
-    assert page.xpath('//ol[@class="articles"]//h3/a/@href') == [i["url"] for i in feed["items"]]
-    assert page.xpath("//h1")[0].text_content() == "Seed Feeds: “bridge”"
+    assert strings(page, '//ol[@class="articles"]//h3/a/@href') == [
+        i["url"] for i in feed["items"]]
+    heading = cast(html.HtmlElement, elements(page, "//h1")[0])
+    assert heading.text_content() == "Seed Feeds: “bridge”"
 
 
 def test_the_index_and_section_pages_carry_the_form(site_client, site_app):
@@ -90,9 +97,9 @@ def test_the_index_and_section_pages_carry_the_form(site_client, site_app):
     for url in ["/", *(f"/topics/{slug}" for slug in snapshot.topics),
                 *(f"/providers/{slug}" for slug in snapshot.providers)]:
         page = html.fromstring(site_client.get(url).data)
-        form = page.xpath('//form[@class="build"]')
+        form = elements(page, '//form[@class="build"]')
         assert form, url
-        assert set(form[0].xpath('.//select[@name="topics"]/option/@value')) == set(
+        assert set(strings(form[0], './/select[@name="topics"]/option/@value')) == set(
             snapshot.topics)
 
 

@@ -8,6 +8,7 @@ import pytest
 from conftest import BASE_URL
 from facts import CORPUS_EMBEDS, CORPUS_VIDEOS
 from lxml import etree, html
+from markup import elements
 from reader import make_reader
 
 from feeds.ingest.media import embed_url
@@ -32,6 +33,7 @@ def icons_shown(client, path: str) -> tuple[str | None, str | None]:
     root = etree.fromstring(body)
     if path.endswith(".rss"):
         image = root.find("channel/image")
+        assert image is not None
         assert image.findtext("title") == root.findtext("channel/title")
         assert image.findtext("link") == root.findtext("channel/link")
         return image.findtext("url"), image.findtext("url")
@@ -81,11 +83,11 @@ def test_icons_answer_at_the_top_in_the_sizes_they_declare(site_client):
     assert site_client.get("/favicon.ico", headers={"If-None-Match": etag}).status_code == 304
 
 
-def icon_links(client, path: str) -> list[tuple[str, str, str]]:
+def icon_links(client, path: str) -> list[tuple[str | None, str, str | None]]:
     """(rel, type, href) of every icon a page declares, in order."""
     page = html.fromstring(client.get(path).data)
     return [(link.get("rel"), link.get("type") or "", link.get("href"))
-            for link in page.xpath("//link[@rel='icon' or @rel='apple-touch-icon']")]
+            for link in elements(page, "//link[@rel='icon' or @rel='apple-touch-icon']")]
 
 
 def test_pages_declare_raster_icons_first_and_the_svg_after(site_client):

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import article_fields, seed_text
@@ -18,6 +19,7 @@ from servers import fetch, serve
 
 from feeds.ingest.seed import parse_seed, read_seed
 from feeds.view.corpus import Corpus
+from feeds.view.snapshot import Snapshot
 
 HUGE = "9" * 400
 # Every YAML 1.1 spelling of an int that PyYAML reads: decimal, hex, octal, binary, with
@@ -30,7 +32,7 @@ def published(corpus: Corpus) -> list[str]:
     return [article.title for article in corpus.snapshot().site.articles]
 
 
-def health(base: str) -> tuple[int, dict]:
+def health(base: str) -> tuple[int, dict[str, Any]]:
     status, _, body = fetch(f"{base}/healthz")
     return status, json.loads(body)
 
@@ -120,7 +122,7 @@ def test_a_fifo_and_a_link_to_a_device_in_site_data_are_skipped(seeds_dir, write
     (topics / "zero.yaml").symlink_to("/dev/zero")
     (topics / "huge.yaml").write_text("name: " + "x" * (300 * 1024) + "\n")
     done = threading.Event()
-    result: list = []
+    result: list[Snapshot] = []
 
     def load() -> None:
         result.append(Corpus(seeds_dir, reload_seconds=0).snapshot())
@@ -185,7 +187,7 @@ def test_aliases_that_expand_past_the_bound_make_an_invalid_seed(write_seed, see
 
 def test_reading_a_fifo_where_a_seed_was_returns_at_once(tmp_path):
     os.mkfifo(tmp_path / "swapped.md")
-    result: list = []
+    result: list[str] = []
     reader = threading.Thread(target=lambda: result.append(_read(tmp_path / "swapped.md")),
                               daemon=True)
     reader.start()

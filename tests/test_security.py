@@ -85,8 +85,8 @@ def test_nginx_in_front_keeps_a_forged_prefix_out_of_its_cache(small_site, publi
         with nginx(conf, public_tmp / "forged-nginx"):
             proxy = f"http://127.0.0.1:{port}"
             wait_until_up(f"{proxy}/healthz")
-            for headers in FORGED:
-                assert b"evil" not in fetch(f"{proxy}/topics/alpha.atom", headers)[2]
+            for forged in FORGED:
+                assert b"evil" not in fetch(f"{proxy}/topics/alpha.atom", forged)[2]
             _, headers, body = fetch(f"{proxy}/topics/alpha.atom")
             assert headers["X-Cache-Status"] == "HIT"
             assert self_link(body) == f"{proxy}/topics/alpha.atom"
@@ -253,6 +253,7 @@ def fast_app(small_site):
     app = create_app({"TESTING": True, "SEEDS_DIR": str(small_site), "RELOAD_SECONDS": 3600,
                       "BASE_URL": BASE_URL})
     calls = []
+    assert isinstance(app.wsgi_app, FastPath)  # nothing wraps it here
     inner = app.wsgi_app.app
 
     def counting(environ, start_response):

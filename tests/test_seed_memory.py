@@ -11,7 +11,7 @@ from feeds.ingest import reading
 from feeds.ingest.reading import read_many
 from feeds.ingest.scan import seed_files
 from feeds.ingest.seed import read_seed
-from feeds.model import SeedError
+from feeds.model import Article, SeedError
 from feeds.text import search_words
 
 HEAVY = {
@@ -36,7 +36,7 @@ def test_a_seed_that_can_never_appear_keeps_only_its_identity_and_counts(write_s
                                                         flag.get("deleted", False))
         assert article.excerpt == article.type == article.category == ""
         assert article.provider is None
-        assert article.topics == article.images == article.related == ()
+        assert article.topics == () and article.images == () and article.related == ()
         assert article.featured_content == article.embed == article.amp_web_url == ""
         assert article.written_excerpt == ""
 
@@ -49,6 +49,7 @@ def test_a_seed_that_may_appear_keeps_everything(write_seed, seeds_dir):
     assert article.images[0].width == 1600 and article.images[0].type == "image/png"
     assert article.related[0].title == "Elsewhere"
     assert article.embed == "https://player.example.com/v/1"
+    assert article.provider is not None
     assert (article.provider.slug, [t.slug for t in article.topics]) == (
         "news.example.com", ["power-apps"])
 
@@ -77,7 +78,9 @@ def test_equal_parts_are_one_instance_across_the_pool_chunks(write_seed, seeds_d
     monkeypatch.setattr(reading, "CHUNK", 3)  # four chunks, each read by another process
     articles = read_many(seeds_dir, list(names))
     first = articles[0]
+    assert isinstance(first, Article)
     for name, article in zip(names, articles, strict=True):
+        assert isinstance(article, Article)
         assert article.path is name  # the caller's name, not a copy from the pool
         assert article.provider is first.provider and article.topics is first.topics
         assert article.images is first.images and article.images[0] is first.images[0]
@@ -92,7 +95,8 @@ def test_a_parallel_read_names_invalid_seeds_by_the_callers_names(write_seed, se
     monkeypatch.setattr(reading, "PARALLEL_FROM", 2)
     monkeypatch.setattr(reading, "CHUNK", 2)
     errors = read_many(seeds_dir, list(names))
-    assert all(error.path is name and "invalid YAML" in error.reason
+    assert all(isinstance(error, SeedError) and error.path is name
+               and "invalid YAML" in error.reason
                for name, error in zip(names, errors, strict=True))
 
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.server
 @pytest.fixture(scope="module")
 def seed_urls(corpus_dir):
     """(published URLs, unpublished URLs) of the corpus files, by their `published` field."""
-    published, unpublished = set(), set()
+    published: set[str] = set()
+    unpublished: set[str] = set()
     for path in (corpus_dir / "_news").glob("*.md"):
         fields = yaml.safe_load(path.read_text().split("---")[1])
         url = fields.get("originalUrl") or fields["webUrl"]
@@ -52,7 +53,7 @@ def test_topic_listings_agree_with_the_oracle(corpus_server, corpus_dir):
 
 def test_every_feed_in_the_opml_is_well_formed_in_every_format(corpus_server):
     opml = etree.fromstring(fetch(f"{corpus_server}/opml.xml")[2])
-    urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    urls = [url for o in opml.iter("outline") if (url := o.get("xmlUrl"))]
     assert len(urls) == CORPUS.feeds
     for url in urls:
         for fmt in ["rss", "atom"]:

@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from conftest import REPO, SITE
@@ -99,7 +100,7 @@ def test_metrics_count_requests_304s_seeds_cache_and_subscribers(state_dir):
     assert "feeds_view_age_seconds" in text and "feeds_document_cache_bytes" in text
 
 
-def wait_for_readers(client, readers: int, seconds: float = 20) -> dict:
+def wait_for_readers(client, readers: int, seconds: float = 20) -> dict[str, Any]:
     """/stats.json once the counts have reached the store (a background thread writes them)."""
     deadline = time.monotonic() + seconds
     while True:
@@ -136,8 +137,12 @@ def test_the_json_access_log_has_a_line_a_request_that_audience_log_counts_alike
     import logging
 
     lines: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Lines()
     logging.getLogger("feeds.access").addHandler(handler)
     try:
         client = make(state_dir, STATS_TOKEN=TOKEN, STATS_ALLOW="127.0.0.1", ACCESS_LOG=True)

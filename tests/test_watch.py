@@ -8,6 +8,7 @@ import re
 import signal
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -125,9 +126,9 @@ def test_without_events_the_folder_is_walked_every_reload_interval(seeds_dir):
     same_as_from_scratch(corpus)
 
 
-def healths(base: str, workers: int) -> dict[int, dict]:
+def healths(base: str, workers: int) -> dict[int, dict[str, Any]]:
     """/healthz of every worker, by pid (each from a new connection until all answered)."""
-    seen: dict[int, dict] = {}
+    seen: dict[int, dict[str, Any]] = {}
     deadline = time.monotonic() + 20
     while len(seen) < workers:
         assert time.monotonic() < deadline, f"only workers {sorted(seen)} answered"
