@@ -63,7 +63,8 @@ def documents(app: Flask) -> Iterator[tuple[str, bytes]]:
         head = f"{response.status_code} {response.content_type}\n".encode()
         yield url, head + response.get_data()
     health = client.get("/healthz").get_json()
-    health = {key: value for key, value in health.items() if key != "last_reload"}
+    health = {key: value for key, value in health.items()  # what names the process or moment
+              if key not in {"last_reload", "pid", "watcher", "watcher_heard"}}
     yield "/healthz (counts)", json.dumps(health, sort_keys=True).encode()
 
 
