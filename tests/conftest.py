@@ -152,6 +152,16 @@ def make_client(seeds_dir):
     return make
 
 
+@pytest.fixture
+def small_site(seeds_dir, write_seed) -> Path:
+    """Three seeds in two topics from two providers."""
+    for n, topic, domain in [(1, "Alpha", "a.example"), (2, "Beta", "b.example"),
+                             (3, "Alpha", "b.example")]:
+        write_seed(f"{n}.md", **article_fields(n, topics=[topic],
+                                               provider={"name": domain, "domain": domain}))
+    return seeds_dir
+
+
 @pytest.fixture(scope="module")
 def public_tmp():
     """A temporary folder that nginx's unprivileged workers can read (pytest's are 0700)."""
