@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import median
@@ -138,75 +139,118 @@ def reload_alone(folder: Path, extra: Path, paths: list[str],
         stop(process)
 
 
-def main() -> None:
+@dataclass
+class HubRun:
+    """What the run with the hub measured."""
+
+    subscribed: float  # seconds until every subscription was verified
+    distinct: int  # distinct topics subscribed to
+    paths: list[str]  # what the clients poll
+    quiet: tuple[list[float], float]  # (answer times, seconds) with no delivery pending
+    busy: tuple[list[float], float]  # the same, from the change to the last delivery (+5 s)
+    changed_at: float  # when the new seed was written
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--subscriptions", type=int, default=1000)
-    args = parser.parse_args()
-    folder = corpus(args.size)
-    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).snapshot()
-    topics = [BASE_URL + url for url in distinct_queries(snapshot, args.queries)]
+    return parser.parse_args()
+
+
+def subscribe_all(base: str, callbacks: Callbacks, topics: list[str], count: int,
+                  state: Path) -> tuple[float, int]:
+    """Subscribe count callbacks to topics in turn and wait until the hub verified them all:
+    (seconds it took, distinct topics)."""
+    started = time.perf_counter()
+    for n in range(count):
+        subscribe(base, callbacks.url(n), topics[n % len(topics)])
+    database = sqlite3.connect(state / "websub.sqlite3")
+    while database.execute("SELECT count(*), count(DISTINCT topic) FROM subscriptions"
+                           ).fetchone() != (count, database.execute(
+                               "SELECT count(*) FROM topics").fetchone()[0]):
+        assert time.perf_counter() - started < 600, "the subscriptions were not verified"
+        time.sleep(0.1)
+    subscribed = time.perf_counter() - started
+    return subscribed, database.execute("SELECT count(*) FROM topics").fetchone()[0]
+
+
+def write_new_seed(extra: Path, snapshot) -> float:
+    """One new seed in extra, in the largest topic and provider: when it was written."""
+    top_topic = max(snapshot.topics.values(), key=lambda s: len(s.articles))
+    top_provider = max(snapshot.providers.values(), key=lambda s: len(s.articles))
+    extra.mkdir(exist_ok=True)
+    words = " ".join(a.title for a in snapshot.site.articles[:3])
+    changed_at = time.perf_counter()
+    (extra / "new.md").write_text(
+        f"---\ntitle: \"{words}\"\nexcerpt: \"{words}\"\n"
+        f"publishedDateTime: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
+        f"originalUrl: https://bench.example/hub/{time.time_ns()}\nheat: 99\nquality: 99\n"
+        f"topics: [\"{top_topic.name}\"]\nprovider: {{name: \"{top_provider.name}\", "
+        f"domain: \"{top_provider.slug}\"}}\n---\n")
+    return changed_at
+
+
+def settled(callbacks: Callbacks, changed_at: float) -> None:
+    """Wait until no delivery came for 5 s after the last one."""
+    while not callbacks.deliveries or time.perf_counter() - max(
+            callbacks.deliveries[-1], changed_at) < 5:
+        assert time.perf_counter() - changed_at < 300, "no delivery came"
+        time.sleep(0.1)
+
+
+def with_hub(args: argparse.Namespace, folder: Path, snapshot, topics: list[str],
+             callbacks: Callbacks, extra: Path) -> HubRun:
+    """The server with the hub of its own: subscribe, poll with no delivery pending, write a
+    new seed in extra and poll until its deliveries are over."""
     state = Path(tempfile.mkdtemp(prefix="seed-feeds-hub-bench-"))
-    extra = folder / "hub-bench"
-    callbacks = Callbacks()
     process, base = start_server({
         "FEEDS_SEEDS_DIR": str(folder), "FEEDS_RELOAD_SECONDS": "1", "FEEDS_BASE_URL": BASE_URL,
         "FEEDS_WEBSUB_HUB": "self", "FEEDS_STATE_DIR": str(state),
         "FEEDS_HUB_ALLOW_PRIVATE": "1", "FEEDS_HUB_MAX_PER_HOST": str(args.subscriptions)}, 2)
     try:
         seconds_until_200(f"{base}/feed.rss", time.perf_counter())
-        started = time.perf_counter()
-        for n in range(args.subscriptions):
-            subscribe(base, callbacks.url(n), topics[n % len(topics)])
-        database = sqlite3.connect(state / "websub.sqlite3")
-        while database.execute("SELECT count(*), count(DISTINCT topic) FROM subscriptions"
-                               ).fetchone() != (args.subscriptions, database.execute(
-                                   "SELECT count(*) FROM topics").fetchone()[0]):
-            assert time.perf_counter() - started < 600, "the subscriptions were not verified"
-            time.sleep(0.1)
-        subscribed = time.perf_counter() - started
-        distinct = database.execute("SELECT count(*) FROM topics").fetchone()[0]
+        subscribed, distinct = subscribe_all(base, callbacks, topics, args.subscriptions, state)
         paths = ["/feed.rss", "/topics/" + next(iter(snapshot.topics)) + ".atom",
                  *(topic.removeprefix(BASE_URL) for topic in topics[:20])]
-        quiet, quiet_seconds = under_load(base, paths, lambda: time.sleep(10))
-        top_topic = max(snapshot.topics.values(), key=lambda s: len(s.articles))
-        top_provider = max(snapshot.providers.values(), key=lambda s: len(s.articles))
-        extra.mkdir(exist_ok=True)
-        words = " ".join(a.title for a in snapshot.site.articles[:3])
-        changed_at = time.perf_counter()
-        (extra / "new.md").write_text(
-            f"---\ntitle: \"{words}\"\nexcerpt: \"{words}\"\n"
-            f"publishedDateTime: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
-            f"originalUrl: https://bench.example/hub/{time.time_ns()}\nheat: 99\nquality: 99\n"
-            f"topics: [\"{top_topic.name}\"]\nprovider: {{name: \"{top_provider.name}\", "
-            f"domain: \"{top_provider.slug}\"}}\n---\n")
-
-        def settled() -> None:  # no delivery for 5 s after the last one
-            while not callbacks.deliveries or time.perf_counter() - max(
-                    callbacks.deliveries[-1], changed_at) < 5:
-                assert time.perf_counter() - changed_at < 300, "no delivery came"
-                time.sleep(0.1)
-
-        busy, busy_seconds = under_load(base, paths, settled)
+        quiet = under_load(base, paths, lambda: time.sleep(10))
+        changed_at = write_new_seed(extra, snapshot)
+        busy = under_load(base, paths, lambda: settled(callbacks, changed_at))
     finally:
         stop(process)
         shutil.rmtree(state, ignore_errors=True)
+    return HubRun(subscribed, distinct, paths, quiet, busy, changed_at)
+
+
+def report(args: argparse.Namespace, callbacks: Callbacks, run: HubRun,
+           plain: tuple[list[float], float]) -> None:
+    """Print what was measured: the deliveries, then the load in each of the three runs."""
+    owed = len(callbacks.deliveries)
+    print(f"{args.size:,} seeds; {args.subscriptions:,} subscriptions over {run.distinct} "
+          f"distinct queries, verified in {run.subscribed:.1f} s; one new seed (RELOAD_SECONDS=1) "
+          f"changed the documents of {owed} subscriptions: first delivery "
+          f"{callbacks.deliveries[0] - run.changed_at:.2f} s after the write, last "
+          f"{callbacks.deliveries[-1] - run.changed_at:.2f} s\n")
+    print(table([["requests by 4 clients", "per second", "median ms", "90th pct ms", "max ms"],
+                 row("no delivery pending", *run.quiet),
+                 row("from the change to the last delivery (+5 s)", *run.busy),
+                 row("the same length after a change, no hub (the reload alone)", *plain)]))
+
+
+def main() -> None:
+    args = parse_args()
+    folder = corpus(args.size)
+    snapshot = Corpus(folder, reload_seconds=0, log_invalid=False).snapshot()
+    topics = [BASE_URL + url for url in distinct_queries(snapshot, args.queries)]
+    extra = folder / "hub-bench"
+    callbacks = Callbacks()
+    run = with_hub(args, folder, snapshot, topics, callbacks, extra)
     try:
-        plain, plain_seconds = reload_alone(folder, extra, paths, busy_seconds)
+        plain = reload_alone(folder, extra, run.paths, run.busy[1])
     finally:
         shutil.rmtree(extra, ignore_errors=True)
-    owed = len(callbacks.deliveries)
-    print(f"{args.size:,} seeds; {args.subscriptions:,} subscriptions over {distinct} "
-          f"distinct queries, verified in {subscribed:.1f} s; one new seed (RELOAD_SECONDS=1) "
-          f"changed the documents of {owed} subscriptions: first delivery "
-          f"{callbacks.deliveries[0] - changed_at:.2f} s after the write, last "
-          f"{callbacks.deliveries[-1] - changed_at:.2f} s\n")
-    print(table([["requests by 4 clients", "per second", "median ms", "90th pct ms", "max ms"],
-                 row("no delivery pending", quiet, quiet_seconds),
-                 row("from the change to the last delivery (+5 s)", busy, busy_seconds),
-                 row("the same length after a change, no hub (the reload alone)", plain,
-                     plain_seconds)]))
+    report(args, callbacks, run, plain)
 
 
 if __name__ == "__main__":

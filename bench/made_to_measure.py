@@ -68,6 +68,27 @@ def queries(snapshot: Snapshot, count: int, rng: random.Random) -> list[str]:
     return urls
 
 
+def first_and_repeats(base: str, urls: list[str],
+                      repeats: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Milliseconds of the first answers of urls and of as many unfiltered pages, then of
+    repeats of urls beside repeats of /feed.rss."""
+    first = [milliseconds(base + url) for url in urls]
+    formats = ("rss", "atom", "json")  # unfiltered pages never asked before: rendering alone
+    unfiltered = [milliseconds(f"{base}/feed.{formats[n % 3]}?limit={40 + n}")
+                  for n in range(len(urls))]
+    repeat, plain = [], []
+    for _ in range(repeats):
+        for url in urls:
+            repeat.append(milliseconds(base + url))
+            plain.append(milliseconds(f"{base}/feed.rss"))
+    return first, unfiltered, repeat, plain
+
+
+def row(name: str, times: list[float]) -> list[str]:
+    """A row of the table: name, median, 90th percentile, count."""
+    return [name, f"{median(times):.1f}", f"{sorted(times)[len(times) * 9 // 10]:.1f}",
+            str(len(times))]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,15 +104,7 @@ def main() -> None:
     try:
         seconds_until_200(f"{base}/feed.rss", time.perf_counter())
         time.sleep(2 * seconds + 1)  # each worker's reloader builds its index once it starts
-        first = [milliseconds(base + url) for url in urls]
-        formats = ("rss", "atom", "json")  # unfiltered pages never asked before: rendering alone
-        unfiltered = [milliseconds(f"{base}/feed.{formats[n % 3]}?limit={40 + n}")
-                      for n in range(len(urls))]
-        repeat, plain = [], []
-        for _ in range(args.repeats):
-            for url in urls:
-                repeat.append(milliseconds(base + url))
-                plain.append(milliseconds(f"{base}/feed.rss"))
+        first, unfiltered, repeat, plain = first_and_repeats(base, urls, args.repeats)
     finally:
         stop(process)
     listed = len(snapshot.site.articles)
@@ -99,15 +112,10 @@ def main() -> None:
           f"holding {held:.1f} MiB ({arrays:.1f} MiB of it in position arrays)\n")
     print(table([
         ["request", "median ms", "90th percentile ms", "requests"],
-        ["first answer of a made-to-measure feed", f"{median(first):.1f}",
-         f"{sorted(first)[len(first) * 9 // 10]:.1f}", str(len(first))],
-        ["first answer of an unfiltered page (a new limit), alongside",
-         f"{median(unfiltered):.1f}", f"{sorted(unfiltered)[len(unfiltered) * 9 // 10]:.1f}",
-         str(len(unfiltered))],
-        ["repeat of a made-to-measure feed", f"{median(repeat):.1f}",
-         f"{sorted(repeat)[len(repeat) * 9 // 10]:.1f}", str(len(repeat))],
-        ["repeat of /feed.rss, alongside", f"{median(plain):.1f}",
-         f"{sorted(plain)[len(plain) * 9 // 10]:.1f}", str(len(plain))],
+        row("first answer of a made-to-measure feed", first),
+        row("first answer of an unfiltered page (a new limit), alongside", unfiltered),
+        row("repeat of a made-to-measure feed", repeat),
+        row("repeat of /feed.rss, alongside", plain),
     ]))
     print(f"\nrepeat / unfiltered repeat: {median(repeat) / median(plain):.2f}")
 

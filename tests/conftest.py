@@ -1,5 +1,5 @@
 """Fixtures: the example site, the real corpus and its oracle, apps, clients and servers over
-them, seeds written by tests."""
+them, seeds written by tests, real WebSub subscribers on loopback."""
 
 import json
 import os
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from servers import serve
+from subscriber import Subscriber
 
 from feeds import create_app
 from feeds.view.corpus import Corpus
@@ -150,6 +151,30 @@ def make_client(seeds_dir):
         return create_app(settings).test_client()
 
     return make
+
+
+@pytest.fixture
+def small_site(seeds_dir, write_seed) -> Path:
+    """Three seeds in two topics from two providers."""
+    for n, topic, domain in [(1, "Alpha", "a.example"), (2, "Beta", "b.example"),
+                             (3, "Alpha", "b.example")]:
+        write_seed(f"{n}.md", **article_fields(n, topics=[topic],
+                                               provider={"name": domain, "domain": domain}))
+    return seeds_dir
+
+
+@pytest.fixture
+def subscriber():
+    """Make real subscribers on loopback, subscriber(**behaviour); all are closed after."""
+    made: list[Subscriber] = []
+
+    def make(**behaviour) -> Subscriber:
+        made.append(Subscriber(**behaviour))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, article_fields, seed_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_api import listing, strings
+from news_listing import listing, strings
 from test_hostile import HIDDEN_MARKERS, VISIBLE
 from test_parsecache import saved_corpus
 from test_properties import anything, seed_fields

@@ -1,30 +1,19 @@
-"""The hub of its own (WEBSUB_HUB=self), over the real production server and real subscribers
-on loopback: subscription, verification, denial, leases, content distribution byte for byte
-with its signature, retries, filtered feeds, and nothing unpublished ever pushed."""
+"""The hub of its own (WEBSUB_HUB=self) on one real production server, with real subscribers
+on loopback: subscription, verification, denial, leases, content distribution byte for
+byte with its signature, retries, filtered feeds, and nothing unpublished ever pushed."""
 
 import hashlib
 import hmac
-import itertools
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import BASE_URL, article_fields, seed_text
-from servers import fetch, serve, serve_process
-from subscriber import Subscriber, hub_request, wait_until
+from own_hub import RELOAD, _numbers, add, hub_env, pushed, request, shown, subscribed
+from servers import fetch, serve
+from subscriber import hub_request, wait_until
 
 pytestmark = pytest.mark.server
-RELOAD = 0.3
-_numbers = itertools.count(1)
-
-
-def hub_env(seeds, state, **extra: str) -> dict[str, str]:
-    """The server's environment: the hub of its own, calling back to loopback."""
-    return {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": str(RELOAD),
-            "FEEDS_WEBSUB_HUB": "self", "FEEDS_BASE_URL": BASE_URL,
-            "FEEDS_STATE_DIR": str(state), "FEEDS_HUB_ALLOW_PRIVATE": "1",
-            "FEEDS_HUB_MIN_LEASE_SECONDS": "1", "FEEDS_HUB_RETRY_SECONDS": "20", **extra}
 
 
 @pytest.fixture(scope="module")
@@ -36,64 +25,6 @@ def live(tmp_path_factory):
     (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
     with serve(hub_env(seeds, root / "state"), workers=2) as base:
         yield base, seeds, root / "state"
-
-
-@pytest.fixture
-def subscriber():
-    made: list[Subscriber] = []
-
-    def make(**behaviour) -> Subscriber:
-        made.append(Subscriber(**behaviour))
-        return made[-1]
-
-    yield make
-    for one in made:
-        one.close()
-
-
-def add(seeds, topic: str, **overrides) -> str:
-    """Write a new published seed in topic; its article URL."""
-    number = next(_numbers)
-    url = f"https://news.example.com/hub/{number}"
-    fields = article_fields(1, topics=[topic], originalUrl=url, title=f"Hub article {number}",
-                            publishedDateTime=f"2025-02-01T{number % 24:02d}:00:00Z")
-    (seeds / f"hub-{number}.md").write_text(seed_text(**{**fields, **overrides}))
-    return url
-
-
-def shown(base: str, path: str, text: str) -> bool:
-    """Whether a GET of path now shows text."""
-    return text.encode() in fetch(base + path)[2]
-
-
-def subscribed(live, subscriber: Subscriber, topic: str, path: str, showing: str = "",
-               **params: str) -> None:
-    """Make topic exist (or wait until path is showing that), subscribe to path, and wait
-    until the hub has noted what it shows."""
-    base, seeds, state = live
-    request(live, subscriber, topic, path, showing, **params)
-    wait_until(lambda: subscriber.verifications(), what="the verification")
-    with sqlite3.connect(state / "websub.sqlite3") as database:
-        wait_until(lambda: database.execute(
-            "SELECT 1 FROM subscriptions s JOIN topics t ON t.topic = s.topic "
-            "WHERE s.callback = ?", (subscriber.url(),)).fetchall(), what="the subscription")
-
-
-def request(live, subscriber: Subscriber, topic: str, path: str, showing: str = "",
-            **params: str) -> None:
-    """Make topic exist (or wait until path is showing that), and ask the hub for a
-    subscription to path."""
-    base, seeds, _ = live
-    url = showing or add(seeds, topic)
-    wait_until(lambda: shown(base, path, url), what="the topic's feed")
-    status, text = hub_request(f"{base}/websub", hub_mode="subscribe",
-                               hub_callback=subscriber.url(), hub_topic=BASE_URL + path, **params)
-    assert status == 202, text
-
-
-def pushed(subscriber: Subscriber, text: str) -> bool:
-    """Whether a delivery carried text."""
-    return any(text.encode() in call.body for call in subscriber.deliveries())
 
 
 def test_a_subscription_is_verified_with_a_challenge_and_the_default_lease(live, subscriber):
@@ -271,35 +202,6 @@ def test_another_instance_may_ping_the_hub(live):
     assert status == 204
 
 
-def test_a_delivery_pending_across_a_restart_is_made(tmp_path, subscriber):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    seeds.mkdir()
-    callback = subscriber(fail_posts=1000)
-    env = hub_env(seeds, state, FEEDS_HUB_RETRY_SECONDS="600")
-    with serve(env) as base:
-        subscribed((base, seeds, state), callback, "Restart", "/topics/restart.atom")
-        url = add(seeds, "Restart")
-        wait_until(lambda: callback.failed_posts >= 1, what="a failing delivery")
-    callback.fail_posts = 0
-    with serve(env) as base:
-        wait_until(lambda: pushed(callback, url), seconds=15)
-        assert callback.deliveries()[-1].body == fetch(f"{base}/topics/restart.atom")[2]
-
-
-def test_instances_sharing_a_state_folder_push_each_change_once(tmp_path, subscriber):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    seeds.mkdir()
-    callback = subscriber()
-    env = hub_env(seeds, state)
-    with serve(env, workers=2) as base, serve(env, workers=2) as other:
-        subscribed((base, seeds, state), callback, "Once", "/topics/once.atom")
-        wait_until(lambda: shown(other, "/topics/once.atom", "Hub article"))
-        url = add(seeds, "Once")
-        wait_until(lambda: pushed(callback, url))
-        time.sleep(4 * RELOAD + 1)  # every worker of both has reloaded: more would be in
-        assert len(callback.deliveries()) == 1
-
-
 def test_a_since_feed_is_pushed_when_an_item_enters_not_when_one_leaves(live, subscriber):
     base, seeds, _ = live
     callback = subscriber()
@@ -314,49 +216,3 @@ def test_a_since_feed_is_pushed_when_an_item_enters_not_when_one_leaves(live, su
                    publishedDateTime=datetime.now(UTC).isoformat(timespec="seconds"))
     wait_until(lambda: pushed(callback, entering))
     assert not pushed(callback, leaving)
-
-
-def test_a_ping_from_another_instance_makes_the_hub_read_its_seeds_at_once(tmp_path):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    seeds.mkdir()
-    (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
-    # Without file events (which would show it at once), nothing reads it for 600 s.
-    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600", FEEDS_WATCH="off")) as base:
-        url = add(seeds, "Pinged")
-        time.sleep(1)
-        assert fetch(f"{base}/topics/pinged.atom")[0] == 404  # not read: no reload for 600 s
-        status, _ = hub_request(f"{base}/websub", hub_mode="publish",
-                                hub_url=f"{BASE_URL}/feed.atom")
-        assert status == 204
-        wait_until(lambda: shown(base, "/topics/pinged.atom", url), what="the hub to read")
-
-
-def test_a_delivery_that_keeps_failing_is_dropped_and_logged(tmp_path, subscriber):
-    seeds, state, log = tmp_path / "seeds", tmp_path / "state", tmp_path / "server.log"
-    seeds.mkdir()
-    callback = subscriber(fail_posts=1000)
-    env = hub_env(seeds, state, FEEDS_HUB_RETRY_SECONDS="2")
-    with serve_process(env, output=log) as (base, _):
-        subscribed((base, seeds, state), callback, "Dropped", "/topics/dropped.atom")
-        add(seeds, "Dropped")
-        wait_until(lambda: "dropped after 2 attempts" in log.read_text(), what="the drop")
-        tries = callback.failed_posts
-        time.sleep(3)
-        assert callback.failed_posts == tries == 2
-    with sqlite3.connect(state / "websub.sqlite3") as database:
-        assert database.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
-
-
-def test_a_feed_new_to_this_worker_is_subscribed_to_not_denied(tmp_path, subscriber):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    seeds.mkdir()
-    (seeds / "first.md").write_text(seed_text(**article_fields(1, topics=["First"])))
-    callback = subscriber()
-    with serve(hub_env(seeds, state, FEEDS_RELOAD_SECONDS="600")) as base:
-        add(seeds, "Brand New")  # another worker may show it already; this one has not scanned
-        status, _ = hub_request(f"{base}/websub", hub_mode="subscribe",
-                                hub_callback=callback.url(),
-                                hub_topic=f"{BASE_URL}/topics/brand-new.atom")
-        assert status == 202
-        wait_until(lambda: callback.verifications(), what="the verification")
-        assert callback.verifications("denied") == []
