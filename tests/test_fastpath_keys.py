@@ -11,6 +11,7 @@ import pytest
 from conftest import article_fields
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from feeds import create_app
 
@@ -24,7 +25,7 @@ def counting(app: Flask) -> list[str]:
     inner: Callable[..., Iterable[bytes]] = app.wsgi_app.app  # type: ignore[attr-defined]
 
     def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        calls.append(environ["PATH_INFO"])
+        calls.append(environ.get("PATH_INFO", ""))
         return inner(environ, start_response)
 
     app.wsgi_app.app = counted  # type: ignore[attr-defined]
@@ -43,7 +44,8 @@ def items(client: FlaskClient, path: str, **options: Any) -> int:
     """How many items the RSS feed at path lists."""
     response = client.get(path, **options)
     assert response.status_code == 200, path
-    return response.data.count(b"<item>")
+    listed: int = response.data.count(b"<item>")
+    return listed
 
 
 def test_each_scheme_and_prefix_gets_links_of_its_own_from_the_fast_path(app: Flask) -> None:
@@ -145,6 +147,65 @@ def test_a_head_from_the_fast_path_has_the_headers_of_the_get_and_no_body(app: F
         assert head.headers["ETag"] == get.headers["ETag"]
         assert head.headers["Content-Length"] == str(len(get.data))
     assert calls == ["/feed.rss"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_are_405_even_on_a_path_the_fast_path_knows(app: Flask,
+                                                                   method: str) -> None:
+    """Only GET and HEAD are answered: the others reach Flask, which says what is allowed."""
+    client = app.test_client()
+    client.get("/feed.rss")
+    for _ in range(2):
+        response = client.open("/feed.rss", method=method)
+        assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+def test_a_document_the_document_cache_let_go_is_rendered_again(
+        seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """With room for one document only, two feeds asked in turn are each answered in full."""
+    write_seed("1.md", **article_fields(1))
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600,
+                         "DOCUMENT_CACHE_MB": 0}).test_client()
+    first = {path: client.get(path).data for path in ("/feed.rss", "/feed.atom")}
+    for _ in range(3):
+        for path, body in first.items():
+            response = client.get(path)
+            assert response.status_code == 200 and response.data == body
+
+
+def bare_get(app: Flask, path: str, server: str, leave_out: tuple[str, ...]) -> bytes:
+    """The body of a GET from a WSGI server that leaves the keys leave_out out of the environ
+    (PEP 3333 lets it leave out empty ones; HTTP/1.0 has no Host)."""
+    environ = EnvironBuilder(path=path, base_url=server).get_environ()
+    for key in leave_out:
+        del environ[key]
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    assert status == "200 OK", (path, status)
+    return b"".join(body)
+
+
+def test_a_server_that_leaves_empty_variables_out_gets_the_same_answers(app: Flask) -> None:
+    """No QUERY_STRING, no SCRIPT_NAME, no PATH_INFO at all: answered as if each were empty."""
+    client = app.test_client()
+    calls = counting(app)
+    feed, home = client.get("/feed.rss").data, client.get("/").data
+    for _ in range(3):
+        assert bare_get(app, "/feed.rss", "http://localhost/",
+                        ("QUERY_STRING", "SCRIPT_NAME")) == feed
+        assert bare_get(app, "/", "http://localhost/", ("PATH_INFO", "QUERY_STRING")) == home
+    assert calls == ["/feed.rss", "/", ""]  # a left-out key is the empty one's; "" is no "/"
+
+
+def test_without_a_host_header_each_server_name_and_port_gets_its_own_links(
+        app: Flask) -> None:
+    """HTTP/1.0 requests without Host: links of the name and port the server listens at."""
+    servers = ["http://a.example/", "http://b.example:8080/", "http://a.example:8080/"]
+    for _ in range(3):
+        for server in servers:
+            body = bare_get(app, "/feed.atom", server, ("HTTP_HOST",)).decode()
+            assert f'href="{server}feed.atom"' in body, server
+            assert not any(f'href="{other}feed.atom"' in body
+                           for other in servers if other != server), server
 
 
 def metrics_once_counted(client: FlaskClient, line: str) -> str:
