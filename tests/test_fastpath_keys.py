@@ -73,6 +73,21 @@ def test_each_value_of_a_parameter_the_view_reads_gets_its_own_answer(app: Flask
         assert items(client, "/feed.rss?limit=1&page=2") == 1
 
 
+def test_with_base_url_path_parameters_and_gzip_still_tell_answers_apart(
+        seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """BASE_URL leaves the host, scheme and prefix out of the key, and nothing else."""
+    for n in range(1, 4):
+        write_seed(f"{n}.md", **article_fields(n))
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600,
+                         "BASE_URL": "https://feeds.example"}).test_client()
+    for _ in range(3):
+        assert items(client, "/feed.rss") == 3 and items(client, "/feed.rss?limit=1") == 1
+        assert client.get("/feed.atom").data.count(b"<entry>") == 3
+        zipped = client.get("/feed.rss", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert "Content-Encoding" not in client.get("/feed.rss").headers
+
+
 def test_a_blank_or_repeated_parameter_is_refused_even_after_the_plain_feed(app: Flask) -> None:
     """?limit= is no plain feed, nor is ?limit=1&limit=2 the feed of limit=1."""
     client = app.test_client()
