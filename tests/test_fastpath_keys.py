@@ -101,6 +101,7 @@ def test_parameter_order_and_unknown_parameters_make_no_entries_of_their_own(app
     """Tracking parameters and the order of the parameters reach Flask once, not each time."""
     client = app.test_client()
     calls = counting(app)
+    assert len(app.wsgi_app) == 0  # type: ignore[arg-type]  # nothing kept before a request
     for n in range(5):
         assert items(client, f"/feed.rss?limit=2&page=1&utm_source=s{n}") == 2
         assert items(client, f"/feed.rss?page=1&utm_medium=m{n}&limit=2") == 2
@@ -188,12 +189,14 @@ def test_a_document_the_document_cache_let_go_is_rendered_again(
             assert response.status_code == 200 and response.data == body
 
 
-def bare_get(app: Flask, path: str, server: str, leave_out: tuple[str, ...]) -> bytes:
+def bare_get(app: Flask, path: str, server: str, leave_out: tuple[str, ...],
+             **empty: str) -> bytes:
     """The body of a GET from a WSGI server that leaves the keys leave_out out of the environ
-    (PEP 3333 lets it leave out empty ones; HTTP/1.0 has no Host)."""
+    (PEP 3333 lets it leave out empty ones; HTTP/1.0 has no Host), and sets those of empty."""
     environ = EnvironBuilder(path=path, base_url=server).get_environ()
     for key in leave_out:
         del environ[key]
+    environ.update(empty)
     body, status, _ = run_wsgi_app(app, environ, buffered=True)
     assert status == "200 OK", (path, status)
     return b"".join(body)
@@ -208,6 +211,7 @@ def test_a_server_that_leaves_empty_variables_out_gets_the_same_answers(app: Fla
         assert bare_get(app, "/feed.rss", "http://localhost/",
                         ("QUERY_STRING", "SCRIPT_NAME")) == feed
         assert bare_get(app, "/", "http://localhost/", ("PATH_INFO", "QUERY_STRING")) == home
+        assert bare_get(app, "/", "http://localhost/", (), PATH_INFO="") == home
     assert calls == ["/feed.rss", "/", ""]  # a left-out key is the empty one's; "" is no "/"
 
 
