@@ -47,9 +47,12 @@ class Part:
 
 PARTS = {
     "max-age": Part(("feeds/web/answer.py",),
-                    ("tests/test_fastpath.py",)),
+                    ("tests/test_fastpath.py", "tests/test_answer_headers.py",
+                     "tests/test_max_age.py")),
     "fast path": Part(("feeds/web/fastpath.py",),
-                      ("tests/test_fastpath.py", "tests/test_cache_keys.py")),
+                      ("tests/test_fastpath.py", "tests/test_cache_keys.py",
+                       "tests/test_fastpath_keys.py", "tests/test_answer_headers.py",
+                       "tests/test_max_age.py")),
     "document cache": Part(("feeds/output/keys.py", "feeds/output/documents.py"),
                            ("tests/test_cache_keys.py",)),
     "forking reader": Part(("feeds/ingest/reading.py", "feeds/ingest/forking.py"),

@@ -158,7 +158,7 @@ def asked(environ: "WSGIEnvironment", keyed_by_host: bool = True) -> Asked | Non
     port make the links, as they do in the view (werkzeug's root_url)."""
     path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
     host = environ.get("HTTP_HOST")
-    if host is not None and (len(host) > _MAX_KEY_TEXT or not is_host(host)):
+    if host is not None and not is_host(host):  # also any Host over 259 characters
         return None
     if len(path) + len(query) + len(host or "") > _MAX_KEY_TEXT:
         return None
