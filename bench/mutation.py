@@ -53,7 +53,7 @@ PARTS = {
     "document cache": Part(("feeds/output/keys.py", "feeds/output/documents.py",
                             "feeds/output/described.py"),
                            ("tests/test_cache_keys.py", "tests/test_document_cache.py",
-                            "tests/test_document_validators.py")),
+                            "tests/test_document_validators.py", "tests/test_page_contents.py")),
     "forking reader": Part(("feeds/ingest/reading.py", "feeds/ingest/forking.py"),
                            ("tests/test_corpus.py",)),
     "parse cache": Part(("feeds/view/cache.py", "feeds/view/wellformed.py"),
