@@ -3,8 +3,9 @@ articles, a section's LIMIT latest and its count, a query's matches, feeds and p
 site's title everywhere, the form, and the seeds' date as Last-Modified."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import article_fields
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feeds import create_app
+from feeds.web.fastpath import FastPath
 
 LIMIT = 5
 TITLE = "Test Site"
@@ -56,9 +58,20 @@ def test_a_section_page_lists_its_limit_latest_and_counts_them_all(client: Flask
                                   "/opml.xml"])
 def test_every_page_and_the_opml_list_carry_the_sites_title(client: FlaskClient,
                                                             path: str) -> None:
-    """SITE_TITLE names the site on each, and the default one nowhere."""
+    """SITE_TITLE names the site on each, and the default one nowhere; a page's link home
+    is named by it."""
     body = text(client, path)
     assert TITLE in body and "Seed Feeds" not in body
+    if path != "/opml.xml":
+        assert f'<a href="http://localhost/">{TITLE}</a>' in body
+
+
+def test_a_long_query_title_is_shown_whole(client: FlaskClient) -> None:
+    """Six long words make a title longer than a name in a table may be: the page shows it all."""
+    words = ("article counterrevolutionaries excerpt internationalization interoperability "
+             "telecommunications")
+    body = text(client, "/topics/power-apps?q=" + words.replace(" ", "+"))
+    assert f"<h1>{TITLE}: Power Apps · “{words}”</h1>" in body
 
 
 @pytest.mark.parametrize(("path", "heading"), [("/", "Build your own feed"),
@@ -112,3 +125,37 @@ def test_the_sitemap_lists_the_standard_pages(client: FlaskClient) -> None:
     body = text(client, "/sitemap.xml")
     for page in ("http://localhost/", SECTION, "http://localhost/providers/news.example.com"):
         assert f"<loc>{page}</loc>" in body
+
+
+def test_each_period_page_of_a_digest_is_kept_for_its_repeats(
+        seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """With the fast path, every period's page and the digest's own are answered again
+    without Flask, in any order: each is cached under a key of its own."""
+    for n in range(1, 13):
+        write_seed(f"{n}.md", **article_fields(n))
+    app: Flask = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir),
+                             "RELOAD_SECONDS": 3600})
+    calls = flask_calls(app)
+    client = app.test_client()
+    digest = "/topics/power-apps?q=article&digest=weekly"
+    paths = [digest + "&period=2024-W01", digest + "&period=2024-W02", digest]
+    bodies = [client.get(path).data for path in paths]
+    assert [client.get(path).data for path in paths + paths] == bodies + bodies
+    assert len(calls) == len(paths) and len(set(bodies)) == len(paths)
+
+
+def flask_calls(app: Flask) -> list[str]:
+    """The paths of the requests that reach Flask past the fast path, from now on."""
+    calls: list[str] = []
+    fast = app.wsgi_app
+    while not isinstance(fast, FastPath):  # under the middleware in front of it
+        fast = fast.app  # type: ignore[attr-defined]
+    inner = fast.app
+
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        calls.append(environ["PATH_INFO"])
+        result: Iterable[bytes] = inner(environ, start_response)
+        return result
+
+    fast.app = counted
+    return calls

@@ -151,8 +151,8 @@ def section_page(section: Section, base_url: str, settings: Settings,
 
 
 def query_page(made: Made, base_url: str, settings: Settings, form: Form,
-               period: Period | None = None, period_key: str = "") -> QueryPage:
-    """The page of a query (of the digest period period_key, when given)."""
+               period: Period | None, period_key: str) -> QueryPage:
+    """The page of a query, or of its digest's period period_key ("" and None for none)."""
     return QueryPage(Subject.of(made.section), made.query, period_key, base_url,
                      settings.site_title, len(made.selection), made.filters,
                      tuple(query_entries(made, settings, period)), period, form)
