@@ -151,8 +151,8 @@ def section_page(section: Section, base_url: str, settings: Settings,
 
 
 def query_page(tailored: Tailored, base_url: str, settings: Settings, form: Form,
-               period: Period | None = None, period_key: str = "") -> QueryPage:
-    """The page of a query (of the digest period period_key, when given)."""
+               period: Period | None, period_key: str) -> QueryPage:
+    """The page of a query, or of its digest's period period_key ("" and None for none)."""
     return QueryPage(Subject.of(tailored.section), tailored.query, period_key, base_url,
                      settings.site_title, len(tailored.selection), tailored.filters,
                      tuple(query_entries(tailored, settings, period)), period, form)
