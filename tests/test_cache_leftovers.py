@@ -14,8 +14,7 @@ DAY = 86400
 
 
 def leftovers_after_a_save(seeds_dir: Path, cache: Path, names: dict[str, float]) -> set[str]:
-    """Which of these writers' files (by the part of the name after the pid's prefix, each
-    with its age in seconds) remain after the next save of the cache."""
+    """Which writers' files (named after the cache's prefix, with an age) outlive a save."""
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache)
     corpus.load()
     corpus.save_cache(force=True)
