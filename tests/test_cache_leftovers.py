@@ -29,14 +29,6 @@ def leftovers_after_a_save(seeds_dir: Path, cache: Path, names: dict[str, float]
     return {path.name.removeprefix(prefix) for path in cache.glob(f"{prefix}*")}
 
 
-def test_a_file_naming_no_process_goes_and_one_of_init_stays(
-        seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
-    """Process id 0 is nobody's (removed); pid 1 always runs, so its fresh file stays."""
-    write_seed("a.md", **article_fields(1))
-    assert leftovers_after_a_save(seeds_dir, tmp_path / "cache",
-                                  {"0-abc": 0, "1-abc": 0}) == {"1-abc"}
-
-
 def test_a_running_writers_file_goes_only_once_a_day_old(
         seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
     """A file of a running process (another machine's, on a shared disk) goes after one day."""
