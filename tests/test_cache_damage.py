@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import article_fields
+from conftest import article_fields, seed_text
 
 from feeds.model import Image, Related, SeedError, Topic
 from feeds.view.cache import CACHE_VERSION
@@ -40,7 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
         "soon.md": article_fields(4, publishedDateTime=soon),
     }
     for name, values in fields.items():
-        (seeds / name).write_text(_seed_text(values))
+        (seeds / name).write_text(seed_text(**values))
     (seeds / "bad.md").write_text("---\ntitle: [\n---\n")
     cache = seeds.parent / "cache"
     corpus = Corpus(seeds, reload_seconds=0, cache_dir=cache)
@@ -48,11 +48,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
     corpus.save_cache(force=True)
     cache_file, = cache.glob("parse-cache-*")
     return seeds, cache_file.name, cache_file.read_bytes()
-
-
-def _seed_text(fields: dict) -> str:
-    from conftest import seed_text
-    return seed_text(**fields)
 
 
 def restart(site: tuple[Path, str, bytes], cache: Path, content: bytes) -> Corpus:
@@ -78,7 +73,7 @@ def test_an_intact_cache_gives_its_entries_and_its_view(site: tuple[Path, str, b
     assert snapshot.expires_at is not None and snapshot.embargoes
 
 
-Damage = Callable[[dict], Any]
+Damage = Callable[[dict], Any]  # changes a cache's data, or returns what to save instead
 
 
 def entry(name: str, change: Callable[[Any], Any]) -> Damage:
@@ -154,7 +149,8 @@ IMAGE = Image("https://img.example.com/c.png")
 DAMAGES: dict[str, tuple[Damage, str]] = {
     "next-version": (_set("version", CACHE_VERSION + 1), VERSION),
     "older-version": (_set("version", CACHE_VERSION - 1), VERSION),
-    "no-version": (lambda data: data.pop("version"), VERSION),
+    "no-version": (lambda data: data.__delitem__("version"), VERSION),
+    "cache-a-list": (lambda data: [data], VERSION),
     "other-folder": (_set("seeds_dir", "/elsewhere"), "made for another seeds folder"),
     "entries-a-list": (_entries(lambda e: list(e.items())), ENTRIES),
     "name-in-bytes": (_entries(lambda e: {n.encode(): v for n, v in e.items()}), ENTRIES),
@@ -234,9 +230,9 @@ def test_a_cache_not_what_the_model_says_is_ignored_with_why(
         damage: Damage, reason: str) -> None:
     """One wrong part anywhere, and the cache is ignored, the warning naming what was wrong."""
     data = pickle.loads(site[2])
-    damage(data)
+    whole = damage(data)  # a damage changes data, or gives what to write in its place
     cache = tmp_path / "cache"
-    corpus = restart(site, cache, pickle.dumps(data))
+    corpus = restart(site, cache, pickle.dumps(data if whole is None else whole))
     assert [r.getMessage() for r in caplog.records if r.name == "feeds.view.cache"] == [
         f"parse cache {cache / site[1]} ignored: {reason}"]
     assert [a.title for a in corpus.current.site.articles] == ["Article 2", "Title from the seed"]

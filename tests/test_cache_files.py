@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import article_fields
+from conftest import article_fields, seed_text
 
 from feeds.view.cache import ParseCache
 from feeds.view.corpus import Corpus
@@ -45,18 +45,13 @@ def test_two_seeds_folders_keep_two_caches_in_one_folder(tmp_path: Path) -> None
     for name in ("one", "two"):
         seeds = tmp_path / name
         seeds.mkdir()
-        (seeds / "a.md").write_text(_seed(f"Title of {name}"))
+        (seeds / "a.md").write_text(seed_text(**article_fields(1, title=f"Title of {name}")))
         files.append(saved(seeds, cache))
     assert sorted(p.name for p in cache.iterdir()) == sorted(p.name for p in files)
     assert len(set(files)) == 2 and all(NAME.fullmatch(p.name) for p in files)
     for name, file in zip(("one", "two"), files, strict=True):
         file.write_bytes(file.read_bytes().replace(b"Title of ", b"Cache of "))
         assert titles(tmp_path / name, cache) == [f"Cache of {name}"]
-
-
-def _seed(title: str) -> str:
-    from conftest import seed_text
-    return seed_text(**article_fields(1, title=title))
 
 
 def test_a_link_in_the_cache_place_is_not_followed(seeds_dir: Path, write_seed: Callable,
