@@ -44,7 +44,8 @@ def reloaders() -> set[threading.Thread]:
 def walked_corpus(seeds_dir: Path, **options: object) -> Corpus:
     """A corpus that walks its folder every 0.1 s (no file events), first read."""
     write(seeds_dir, "first.md", 1, "First")
-    corpus = Corpus(seeds_dir, reload_seconds=0.1, watch=False, **options)  # type: ignore[arg-type]
+    settings: dict = {"reload_seconds": 0.1, "watch": False, **options}
+    corpus = Corpus(seeds_dir, **settings)
     corpus.snapshot()
     return corpus
 
@@ -121,3 +122,26 @@ def test_the_reload_thread_saves_the_parse_cache(seeds_dir: Path, tmp_path: Path
     restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).load()
     assert [a.title for a in restarted.site.articles] == ["First"]
     assert titles(corpus) == {"First"}
+
+
+def test_with_file_events_the_watcher_walks_once_then_follows_them(seeds_dir: Path) -> None:
+    """Once its events are in place the watcher walks once (for what changed meanwhile),
+    then learns of changes from the events, walking no more."""
+    corpus = walked_corpus(seeds_dir, watch=True, reload_seconds=5)
+    wait_for(lambda: corpus.watch_state()["changes"] == "file events" and corpus.walks == 2)
+    corpus.tick()
+    corpus.tick()
+    write(seeds_dir, "second.md", 2, "Second")
+    wait_for(lambda: "Second" in titles(corpus))
+    assert corpus.walks == 2
+
+
+def test_the_file_event_thread_ends_with_its_corpus(seeds_dir: Path) -> None:
+    """A corpus that is gone leaves no file watcher behind."""
+    before = {thread for thread in threading.enumerate() if thread.name == "seed-events"}
+    corpus = walked_corpus(seeds_dir, watch=True)
+    while corpus.watch_state()["changes"] != "file events":
+        time.sleep(0.02)
+    thread, = {t for t in threading.enumerate() if t.name == "seed-events"} - before
+    del corpus
+    wait_for(lambda: gc.collect() >= 0 and not thread.is_alive())

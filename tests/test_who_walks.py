@@ -4,6 +4,7 @@ for long; a seed still being written is read again until complete."""
 
 import copy
 import fcntl
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -159,9 +160,47 @@ def test_a_follower_walks_once_the_watcher_is_unheard(seeds_dir: Path,
     write(seeds_dir, "second.md", 2, "Second")
     corpus.tick()
     assert titles(corpus) == {"First"}
+    other = copy.copy(ring_of(corpus))  # a third process's place in the ring
     beat(ring_of(corpus), 10.5, EVENTS)
     corpus.tick()
     assert titles(corpus) == {"First", "Second"} and corpus.walks == 2
+    assert other.read() == [] and corpus.watch_state()["watcher"] == OTHER_PID  # not its say
+
+
+def test_a_follower_waits_for_a_watcher_elected_that_has_not_beaten_yet(
+        seeds_dir: Path, others: list[int]) -> None:
+    """A watcher just elected is given its time: the others do not all walk at a start."""
+    write(seeds_dir, "first.md", 1, "First")
+    corpus = Corpus(seeds_dir, reload_seconds=0.01, watch=False)
+    ballot = os.open(f"/proc/self/fd/{ring_of(corpus)._file}", os.O_RDONLY | os.O_CLOEXEC)
+    others.append(ballot)
+    fcntl.flock(ballot, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    corpus.load()
+    write(seeds_dir, "second.md", 2, "Second")
+    time.sleep(0.02)
+    corpus.tick()
+    assert titles(corpus) == {"First"} and corpus.walks == 1
+    assert corpus.watch_state()["changes"] == "not yet watched"
+
+
+def test_a_switched_seeds_link_is_logged_once_and_followed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A deploy that switches the seeds folder's link is followed, and said once."""
+    caplog.set_level(logging.INFO, logger="feeds.view.reloading")
+    for release, title in [("release-1", "First release"), ("release-2", "Second release")]:
+        (tmp_path / release).mkdir()
+        write(tmp_path / release, "a.md", 1, title)
+    current = tmp_path / "current"
+    current.symlink_to("release-1")
+    corpus = Corpus(current, reload_seconds=0)
+    corpus.load()
+    (tmp_path / "next").symlink_to("release-2")
+    os.replace(tmp_path / "next", current)
+    corpus.load()
+    corpus.load()
+    assert titles(corpus) == {"Second release"}
+    said = [r.getMessage() for r in caplog.records if "now leads to" in r.getMessage()]
+    assert said == [f"the seeds folder {current} now leads to {tmp_path / 'release-2'}"]
 
 
 def test_a_follower_reads_a_seed_still_being_written_again_until_it_is_complete(
