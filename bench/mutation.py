@@ -58,7 +58,7 @@ PARTS = {
                         ("tests/test_parsecache.py",)),
     "watcher": Part(("feeds/view/watcher.py", "feeds/view/reloading.py", "feeds/view/decide.py"),
                     ("tests/test_decide.py", "tests/test_reload_loop.py",
-                     "tests/test_who_walks.py")),
+                     "tests/test_who_walks.py", "tests/test_unlistable_folder.py")),
     "made-to-measure index": Part(("feeds/view/index.py", "feeds/view/lookups.py"),
                                   ("tests/test_made_to_measure.py",)),
 }

@@ -145,3 +145,20 @@ def test_the_file_event_thread_ends_with_its_corpus(seeds_dir: Path) -> None:
     thread, = {t for t in threading.enumerate() if t.name == "seed-events"} - before
     del corpus
     wait_for(lambda: gc.collect() >= 0 and not thread.is_alive())
+
+
+def test_first_requests_at_the_same_moment_start_one_reload_thread(seeds_dir: Path) -> None:
+    """Two requests that both find no thread running start one between them."""
+    before = reloaders()
+    write(seeds_dir, "first.md", 1, "First")
+    corpus = Corpus(seeds_dir, reload_seconds=0.1, watch=False)
+    corpus.load()
+    assert corpus._watcher is not None
+    requests = [threading.Thread(target=corpus.snapshot) for _ in range(2)]
+    with corpus._watcher._lock:  # both past the first look, waiting for the lock
+        for request in requests:
+            request.start()
+        time.sleep(0.1)
+    for request in requests:
+        request.join()
+    assert len(reloaders() - before) == 1
