@@ -68,6 +68,29 @@ def test_a_file_the_walk_cannot_stat_keeps_its_last_good_result():
     assert fresh.kept == {"a.md": (None, error)}
 
 
+def test_a_lasting_error_of_the_walk_is_an_invalid_seed_not_a_problem() -> None:
+    """A file the walk sees is no seed (not a regular file) is invalid, not a passing problem."""
+    lasting = SeedError("a.md", "is not a regular file")
+    plan = plan_scan({"a.md": (KEY, article("a.md"))}, {"a.md": lasting})
+    assert plan.kept == {"a.md": (None, lasting)} and plan.problems == []
+
+
+def test_a_walk_that_cannot_stat_a_seed_that_failed_before_keeps_the_new_failure() -> None:
+    """Only a good result is kept over a failure that may pass; an earlier failure is not."""
+    earlier, error = passing("a.md"), SeedError("a.md", "cannot be read: I/O error", True)
+    plan = plan_scan({"a.md": (KEY, earlier)}, {"a.md": error})
+    assert plan.kept == {"a.md": (None, error)} and plan.problems == [error]
+
+
+def test_a_failure_that_may_pass_read_again_after_one_is_taken_and_no_new_problem() -> None:
+    """A seed that failed and fails again is taken as it reads now."""
+    previous: Entries = {"a.md": (KEY, passing("a.md"))}
+    again = SeedError("a.md", "cannot be read: I/O error", True)
+    plan = plan_scan(previous, {"a.md": KEY})
+    assert settle_reads(plan, previous, [("a.md", KEY, again)]) == {"a.md": (KEY, again)}
+    assert plan.problems == []
+
+
 def test_a_failed_read_keeps_the_result_read_before_and_is_a_problem():
     a = article("a.md")
     previous: Entries = {"a.md": (KEY, a)}

@@ -131,6 +131,7 @@ def test_with_file_events_the_watcher_walks_once_then_follows_them(seeds_dir: Pa
     wait_for(lambda: corpus.watch_state()["changes"] == "file events" and corpus.walks == 2)
     corpus.tick()
     corpus.tick()
+    assert corpus.watch_state()["changes"] == "file events"  # a tick beats only without
     write(seeds_dir, "second.md", 2, "Second")
     wait_for(lambda: "Second" in titles(corpus))
     assert corpus.walks == 2
@@ -162,3 +163,27 @@ def test_first_requests_at_the_same_moment_start_one_reload_thread(seeds_dir: Pa
     for request in requests:
         request.join()
     assert len(reloaders() - before) == 1
+
+
+def test_with_file_events_the_watcher_walks_every_walk_interval_not_every_reload(
+        seeds_dir: Path) -> None:
+    """The safety-net walk of a watcher with events waits for walk_seconds."""
+    corpus = walked_corpus(seeds_dir, watch=True, reload_seconds=0.3, walk_seconds=300)
+    wait_for(lambda: corpus.watch_state()["changes"] == "file events")
+    corpus.tick()  # the walk once the events are in place, if the thread has not walked it
+    walks = corpus.walks
+    time.sleep(0.35)  # past a reload interval
+    corpus.tick()
+    assert corpus.walks == walks
+
+
+def test_a_seeds_folder_missing_at_the_start_is_served_once_it_appears(tmp_path: Path) -> None:
+    """Reloads go on while the folder is missing, /healthz naming the error, and its seeds
+    are served once it is there."""
+    seeds_dir = tmp_path / "seeds"
+    corpus = Corpus(seeds_dir, reload_seconds=0.1, watch=False)
+    assert corpus.snapshot().site.articles == ()
+    assert corpus.last_error == "the seeds folder cannot be read: No such file or directory"
+    seeds_dir.mkdir()
+    write(seeds_dir, "first.md", 1, "First")
+    wait_for(lambda: titles(corpus) == {"First"} and corpus.last_error is None)

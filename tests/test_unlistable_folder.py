@@ -46,6 +46,7 @@ def test_a_follower_beside_a_folder_it_cannot_list_still_follows_every_change(
         (seeds_dir / "second.md").write_text(seed_text(**article_fields(2, title="Second")))
         corpus._ring.append(["second.md"])
         corpus.tick()  # the folder is tried again too
+        corpus.tick()
         assert corpus.current is not None
         assert {a.title for a in corpus.current.site.articles} == {"First", "Second"}
         assert (corpus.problems, corpus.last_error, corpus.reload_failures) == (

@@ -6,6 +6,7 @@ import copy
 import fcntl
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -224,7 +225,9 @@ def test_what_the_watcher_walked_to_is_named_for_the_other_processes(seeds_dir: 
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=0.01, watch=False)
     corpus.load()
+    events = {thread for thread in threading.enumerate() if thread.name == "seed-events"}
     corpus.tick()  # elected
+    assert {t for t in threading.enumerate() if t.name == "seed-events"} <= events  # WATCH off
     other = copy.copy(ring_of(corpus))  # another process's, forked: its own place in it
     write(seeds_dir, "second.md", 2, "Second")
     time.sleep(0.02)
@@ -233,3 +236,15 @@ def test_what_the_watcher_walked_to_is_named_for_the_other_processes(seeds_dir: 
     assert other.read() == ["second.md"]
     assert ring_of(corpus).read() == []  # what it wrote, the watcher has read
     assert corpus.watch_state()["changes"] == "walks"
+
+
+def test_a_follower_whose_seeds_folder_vanished_keeps_its_view_and_says_so(
+        seeds_dir: Path, tmp_path: Path, others: list[int]) -> None:
+    """Names followed while the folder is gone delete nothing: the last good view stays,
+    and the reload is an error /healthz names."""
+    corpus = follower(seeds_dir, others)
+    seeds_dir.rename(tmp_path / "elsewhere")
+    ring_of(corpus).append(["first.md"])
+    corpus.tick()
+    assert titles(corpus) == {"First"}
+    assert corpus.last_error == "the seeds folder cannot be read: No such file or directory"

@@ -115,8 +115,8 @@ class Reloading:
         return max(STALE_SECONDS, 3 * self.reload_seconds)
 
     def follow_seconds(self) -> float:
-        """Until this process reads the ring again."""
-        return FOLLOW_SECONDS if self._ring is not None else float("inf")
+        """Until this process reads the ring again (a corpus with a ring: none other asks)."""
+        return FOLLOW_SECONDS
 
     def watch_problems(self) -> tuple[str, ...]:
         """What /healthz lists as a problem: a watcher that stopped beating (every process
