@@ -63,9 +63,9 @@ class Reloading:
         return self._ring is None or self._ring.elected()
 
     def walk_due(self) -> bool:
-        """Whether this process walks the whole folder now."""
-        if self._ring is None:
-            return True
+        """Whether this process walks the whole folder now (only a tick asks: a corpus
+        without a ring never ticks, it walks at every load)."""
+        assert self._ring is not None
         heard, _, mode = self._ring.watcher()
         ready = self._events is not None and self._events.ready.is_set()
         due = walk_due(self.is_watcher(), ready, ready and not self._events_walked,
