@@ -81,8 +81,9 @@ PARTS = {
                          "tests/test_security.py::test_a_cache_others_may_write_is_refused",
                          "tests/test_api_hostile.py::test_a_parse_cache_with_a_news_field_of_the_wrong_type_is_ignored")),
     "watcher": Part(("feeds/view/watcher.py", "feeds/view/reloading.py", "feeds/view/decide.py"),
-                    ("tests/test_decide.py", "tests/test_reload_faults_values.py",
-                     "tests/test_reload_faults_files.py", "tests/test_reload_faults_access.py")),
+                    ("tests/test_decide.py", "tests/test_publish_decisions.py",
+                     "tests/test_reload_loop.py", "tests/test_who_walks.py",
+                     "tests/test_unlistable_folder.py")),
     "made-to-measure index": Part(("feeds/view/index.py", "feeds/view/lookups.py"),
                                   ("tests/test_made_to_measure.py",)),
 }

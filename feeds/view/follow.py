@@ -42,16 +42,39 @@ def followed(root: Path, previous: Entries, names: list[str], folders: set[str])
     for name in names:
         if name == SITE_DATA or name.startswith(SITE_DATA + "/"):
             site_data = True
-        elif name.lower().endswith(SEED_SUFFIXES) and not (root / name).is_dir():
-            covered.add(name)
-            if (key := seed_file(root, name)) is not None:
-                found[name] = key
-        elif name in folders or (root / name).is_dir():
-            covered.update(_folder(root, previous, name, found))
+            continue
+        try:
+            _follow(root, previous, name, folders, covered, found)
+        except OSError as error:  # the system would not let it be looked at: as a walk does
+            _unseen(previous, name, error, covered, found)
     part = {name: previous[name] for name in covered if name in previous}
     reading = _read(root, plan_scan(part, found), part, covered)
     reading.site_data = site_data
     return reading
+
+
+def _follow(root: Path, previous: Entries, name: str, folders: set[str], covered: set[str],
+            found: Found) -> None:
+    """One named seed or folder: what it covers, and what is found there now."""
+    if name.lower().endswith(SEED_SUFFIXES) and not (root / name).is_dir():
+        covered.add(name)
+        if (key := seed_file(root, name)) is not None:
+            found[name] = key
+    elif name in folders or (root / name).is_dir():
+        covered.update(_folder(root, previous, name, found))
+
+
+def _unseen(previous: Entries, name: str, error: OSError, covered: set[str],
+            found: Found) -> None:
+    """A name the system would not let be looked at (a folder above it that cannot be
+    searched, a path too long): a problem that may pass; what was read there is kept."""
+    seed = name.lower().endswith(SEED_SUFFIXES)
+    key = name if seed else name.rstrip("/") + "/"
+    what = "cannot be read" if seed else "is a folder that cannot be listed"
+    found[key] = SeedError(key, f"{what}: {error.strerror or error}", retry=True)
+    covered.add(key)
+    if not seed:
+        covered.update(known for known in previous if known.startswith(key))
 
 
 def _folder(root: Path, previous: Entries, name: str, found: Found) -> set[str]:

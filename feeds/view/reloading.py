@@ -63,9 +63,9 @@ class Reloading:
         return self._ring is None or self._ring.elected()
 
     def walk_due(self) -> bool:
-        """Whether this process walks the whole folder now."""
-        if self._ring is None:
-            return True
+        """Whether this process walks the whole folder now (only a tick asks: a corpus
+        without a ring never ticks, it walks at every load)."""
+        assert self._ring is not None
         heard, _, mode = self._ring.watcher()
         ready = self._events is not None and self._events.ready.is_set()
         due = walk_due(self.is_watcher(), ready, ready and not self._events_walked,
@@ -115,8 +115,8 @@ class Reloading:
         return max(STALE_SECONDS, 3 * self.reload_seconds)
 
     def follow_seconds(self) -> float:
-        """Until this process reads the ring again."""
-        return FOLLOW_SECONDS if self._ring is not None else float("inf")
+        """Until this process reads the ring again (a corpus with a ring: none other asks)."""
+        return FOLLOW_SECONDS
 
     def watch_problems(self) -> tuple[str, ...]:
         """What /healthz lists as a problem: a watcher that stopped beating (every process
