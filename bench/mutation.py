@@ -59,7 +59,11 @@ PARTS = {
     "watcher": Part(("feeds/view/watcher.py", "feeds/view/reloading.py", "feeds/view/decide.py"),
                     ("tests/test_decide.py", "tests/test_reload_faults.py")),
     "made-to-measure index": Part(("feeds/view/index.py", "feeds/view/lookups.py"),
-                                  ("tests/test_made_to_measure.py",)),
+                                  ("tests/test_made_to_measure.py",
+                                   "tests/test_index_follows_changes.py",
+                                   "tests/test_saved_index.py", "tests/test_index_size.py",
+                                   "--deselect", "tests/test_made_to_measure.py::"
+                                   "test_every_readme_example_gives_items_over_the_example_site")),
 }
 
 
