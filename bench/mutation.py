@@ -85,7 +85,11 @@ PARTS = {
                      "tests/test_reload_loop.py", "tests/test_who_walks.py",
                      "tests/test_unlistable_folder.py")),
     "made-to-measure index": Part(("feeds/view/index.py", "feeds/view/lookups.py"),
-                                  ("tests/test_made_to_measure.py",)),
+                                  ("tests/test_made_to_measure.py",
+                                   "tests/test_index_follows_changes.py",
+                                   "tests/test_saved_index.py", "tests/test_index_size.py",
+                                   "--deselect", "tests/test_made_to_measure.py::"
+                                   "test_every_readme_example_gives_items_over_the_example_site")),
 }
 
 

@@ -40,9 +40,8 @@ class Index:
         self.quality_rank = _ranks(quality)
 
     def positions(self, kind: str, slug: str) -> Sequence[int]:
-        """The positions of a section's articles (every position for the site)."""
-        if kind == ALL:
-            return range(len(self.articles))
+        """The positions of a topic's or provider's articles (none for one it does not hold:
+        a section listed since it was built)."""
         return self.sections.get((kind, slug), array("I"))
 
     def word(self, word: str) -> Sequence[int]:

@@ -145,10 +145,9 @@ def score_key(article: Article, score: float | None) -> tuple[bool, float, float
 
 
 def index_of(snapshot: "Snapshot") -> Index:
-    """The index of a snapshot's own articles, built whole (for the parse cache and tests)."""
-    built = built_index(snapshot)
-    if built is None:
-        snapshot.lookups.keep(built := Index(snapshot))
+    """The index of a snapshot's own articles, built whole now and kept (for the parse cache
+    and tests; the corpus asks only when none is built)."""
+    snapshot.lookups.keep(built := Index(snapshot))
     return built
 
 
