@@ -44,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
     (seeds / "bad.md").write_text("---\ntitle: [\n---\n")
     cache = seeds.parent / "cache"
     corpus = Corpus(seeds, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot(watching=False)
     corpus.save_cache(force=True)
     cache_file, = cache.glob("parse-cache-*")
     return seeds, cache_file.name, cache_file.read_bytes()
@@ -56,7 +56,7 @@ def restart(site: tuple[Path, str, bytes], cache: Path, content: bytes) -> Corpu
     cache.mkdir()
     (cache / name).write_bytes(content)
     corpus = Corpus(seeds, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot(watching=False)
     return corpus
 
 
@@ -67,6 +67,7 @@ def test_an_intact_cache_gives_its_entries_and_its_view(site: tuple[Path, str, b
     """Every kind of seed passes the checks: the restart serves the cache's view, unread."""
     edited = site[2].replace(b"Title from the seed", b"Title from cache!!!")
     snapshot = restart(site, tmp_path / "cache", edited).current
+    assert snapshot is not None
     assert "parse cache" not in caplog.text
     assert [a.title for a in snapshot.site.articles] == ["Article 2", "Title from cache!!!"]
     assert sorted(snapshot.topics) == ["a", "b", "power-apps"] and len(snapshot.invalid) == 1
@@ -158,8 +159,8 @@ DAMAGES: dict[str, tuple[Damage, str]] = {
     "entry-of-three": (_entries(lambda e: {**e, "b.md": (*e["b.md"], 0)}), ENTRIES),
     "stat-key-text": (_entries(lambda e: {**e, "b.md": (str(e["b.md"][0]), e["b.md"][1])}),
                       ENTRIES),
-    "error-path-number": (entry("bad.md", lambda e: SeedError(7, e.reason)), ENTRIES),
-    "error-reason-none": (entry("bad.md", lambda e: SeedError(e.path, None)), ENTRIES),
+    "error-path-number": (entry("bad.md", lambda e: SeedError(7, e.reason)), ENTRIES),  # type: ignore[arg-type]  # a wrong type on purpose
+    "error-reason-none": (entry("bad.md", lambda e: SeedError(e.path, None)), ENTRIES),  # type: ignore[arg-type]  # a wrong type on purpose
     "article-a-tuple": (entry("b.md", tuple), ENTRIES),
     "title-a-number": (entry("b.md", lambda a: a._replace(title=2)), ENTRIES),
     "naive-published": (entry("b.md", lambda a: a._replace(published_at=naive(a.published_at))),
@@ -172,13 +173,13 @@ DAMAGES: dict[str, tuple[Damage, str]] = {
     "provider-images-a-list": (provider(images=[IMAGE]), ENTRIES),
     "provider-image-a-text": (provider(images=("https://img.example.com/c.png",)), ENTRIES),
     "topic-a-text": (entry("a.md", lambda a: a._replace(topics=("a",))), ENTRIES),
-    "topic-name-number": (entry("a.md", lambda a: a._replace(topics=(Topic("a", 1),))), ENTRIES),
+    "topic-name-number": (entry("a.md", lambda a: a._replace(topics=(Topic("a", 1),))), ENTRIES),  # type: ignore[arg-type]  # a wrong type on purpose
     "image-width-text": (entry("a.md", lambda a: a._replace(images=(IMAGE._replace(
-        width="wide"),))), ENTRIES),
+        width="wide"),))), ENTRIES),  # type: ignore[arg-type]  # a wrong type on purpose
     "image-a-tuple": (entry("a.md", lambda a: a._replace(images=(tuple(IMAGE),))), ENTRIES),
     "related-a-tuple": (entry("a.md", lambda a: a._replace(related=(("t", "u", ""),))),
                         ENTRIES),
-    "related-title-number": (entry("a.md", lambda a: a._replace(related=(Related(1, "u"),))),
+    "related-title-number": (entry("a.md", lambda a: a._replace(related=(Related(1, "u"),))),  # type: ignore[arg-type]  # a wrong type on purpose
                              ENTRIES),
     "view-a-list": (_view(list), VIEW),
     "view-of-three": (_view(lambda v: v[:3]), VIEW),
@@ -235,4 +236,5 @@ def test_a_cache_not_what_the_model_says_is_ignored_with_why(
     corpus = restart(site, cache, pickle.dumps(data if whole is None else whole))
     assert [r.getMessage() for r in caplog.records if r.name == "feeds.view.cache"] == [
         f"parse cache {cache / site[1]} ignored: {reason}"]
+    assert corpus.current is not None
     assert [a.title for a in corpus.current.site.articles] == ["Article 2", "Title from the seed"]

@@ -23,7 +23,7 @@ NAME = re.compile(r"parse-cache-[0-9a-f]{16}\.pickle")
 def saved(seeds_dir: Path, cache: Path) -> Path:
     """The cache file after a first load and save of seeds_dir."""
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot(watching=False)
     corpus.save_cache(force=True)
     return ParseCache(cache, seeds_dir.resolve()).path
 
@@ -35,7 +35,7 @@ def cache_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
 def titles(seeds_dir: Path, cache: Path) -> list[str]:
     """The site's titles after a restart over the cache."""
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache)
-    return [a.title for a in corpus.load().site.articles]
+    return [a.title for a in corpus.snapshot(watching=False).site.articles]
 
 
 def test_two_seeds_folders_keep_two_caches_in_one_folder(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_a_writers_file_names_the_cache_and_the_writers_process(seeds_dir: Path,
                                                                  tmp_path: Path) -> None:
     """While a save runs, its file is .parse-cache-<folder id>-<pid>-<random>, beside the cache."""
     cache = ParseCache(tmp_path / "cache", seeds_dir.resolve())
-    cache.save([], FolderSeen(cache.path.parent))
+    cache.save([], FolderSeen(cache.path.parent))  # type: ignore[arg-type]  # not a view, on purpose
     folder_id = NAME.fullmatch(cache.path.name) and cache.path.name[12:28]
     writing, = FolderSeen.seen
     assert re.fullmatch(rf"\.parse-cache-{folder_id}-{os.getpid()}-[a-z0-9_]+", writing)

@@ -16,7 +16,7 @@ DAY = 86400
 def leftovers_after_a_save(seeds_dir: Path, cache: Path, names: dict[str, float]) -> set[str]:
     """Which writers' files (named after the cache's prefix, with an age) outlive a save."""
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache)
-    corpus.load()
+    corpus.snapshot(watching=False)
     corpus.save_cache(force=True)
     cache_file, = cache.glob("parse-cache-*")
     prefix = "." + cache_file.name.removesuffix(".pickle") + "-"

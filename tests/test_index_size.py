@@ -15,7 +15,7 @@ def test_the_index_size_is_every_byte_its_arrays_hold(seeds_dir: Path,
     """The index's reported bytes are those of every array it holds, whatever its kind."""
     for n in range(1, 8):
         write_seed(f"{n}.md", **article_fields(n, excerpt=f"word{n} shared", heat=n))
-    index = Index(Corpus(seeds_dir, reload_seconds=0).load())
+    index = Index(Corpus(seeds_dir, reload_seconds=0).snapshot(watching=False))
     held = [value for value in vars(index).values() if isinstance(value, array)]
     held += [value for table in vars(index).values() if isinstance(table, dict)
              for value in table.values()]

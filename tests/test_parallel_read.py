@@ -144,7 +144,7 @@ def test_no_helper_can_start_and_the_seeds_are_read_in_this_process(
         seeds_dir: Path, eleven_seeds: list[str], monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     """Forking unsafe and no interpreter to spawn: every seed is read here, with a warning."""
-    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", multiprocessing.spawn._python_exe)
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", multiprocessing.spawn._python_exe)  # type: ignore[attr-defined]  # multiprocessing's private name
     multiprocessing.spawn.set_executable("/nonexistent/python")
     with caplog.at_level(logging.WARNING, logger="feeds.ingest.reading"):
         results = read_many(seeds_dir, eleven_seeds)

@@ -87,7 +87,7 @@ def test_an_old_view_is_brought_up_to_date_before_the_thread_starts(seeds_dir: P
     with what changed since, not with the view it was forked with."""
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=0.1, watch=False)
-    corpus.load()
+    corpus.snapshot(watching=False)
     write(seeds_dir, "second.md", 2, "Second")
     time.sleep(0.2)  # past the reload interval
     assert {a.title for a in corpus.snapshot().site.articles} == {"First", "Second"}
@@ -119,7 +119,7 @@ def test_the_reload_thread_saves_the_parse_cache(seeds_dir: Path, tmp_path: Path
     cache = tmp_path / "cache"
     corpus = walked_corpus(seeds_dir, cache_dir=cache)
     wait_for(lambda: any(cache.glob("parse-cache-*")))
-    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).load()
+    restarted = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache).snapshot(watching=False)
     assert [a.title for a in restarted.site.articles] == ["First"]
     assert titles(corpus) == {"First"}
 
@@ -153,7 +153,7 @@ def test_first_requests_at_the_same_moment_start_one_reload_thread(seeds_dir: Pa
     before = reloaders()
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=0.1, watch=False)
-    corpus.load()
+    corpus.snapshot(watching=False)
     assert corpus._watcher is not None
     requests = [threading.Thread(target=corpus.snapshot) for _ in range(2)]
     with corpus._watcher._lock:  # both past the first look, waiting for the lock

@@ -34,7 +34,7 @@ def seeds(seeds_dir: Path, write_seed: WriteSeed) -> Path:
 def saved(seeds_dir: Path, cache: Path, change: Callable[[Index], None] | None = None) -> None:
     """Start over seeds_dir, build the index, change it (if told), and save the parse cache."""
     corpus = Corpus(seeds_dir, reload_seconds=0, cache_dir=cache)
-    index = index_of(corpus.load())
+    index = index_of(corpus.snapshot(watching=False))
     if change is not None:
         change(index)
     corpus.save_cache()
@@ -116,7 +116,7 @@ def test_a_view_changed_since_its_index_was_built_is_saved_without_that_index(
         caplog: pytest.LogCaptureFixture) -> None:
     """A view saved after changes followed since its index was built starts right, silently."""
     corpus = Corpus(seeds, reload_seconds=3600, watch=False, cache_dir=tmp_path / "cache")
-    corpus.load()
+    corpus.snapshot(watching=False)
     write_seed("6.md", **article_fields(6, excerpt="word6 shared", topics=["Copilot"]))
     corpus.refresh()
     corpus.save_cache(force=True)

@@ -40,7 +40,7 @@ def test_a_follower_beside_a_folder_it_cannot_list_still_follows_every_change(
     try:
         fcntl.flock(ballot, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process watches
         _BEAT.pack_into(corpus._ring._map, 8, time.monotonic_ns(), 4242, EVENTS)
-        corpus.load()
+        corpus.snapshot(watching=False)
         problem, = corpus.problems
         assert problem.endswith("/: is a folder that cannot be listed: File name too long")
         (seeds_dir / "second.md").write_text(seed_text(**article_fields(2, title="Second")))

@@ -69,7 +69,7 @@ def follower(seeds_dir: Path, held: list[int], heard_seconds_ago: float = 0,
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=reload_seconds, watch=False)
     elect_another(ring_of(corpus), held, heard_seconds_ago, EVENTS)
-    corpus.load()
+    corpus.snapshot(watching=False)
     time.sleep(min(2 * reload_seconds, 0.05))  # past a short reload interval
     return corpus
 
@@ -100,7 +100,7 @@ def test_a_corpus_no_process_watched_yet_says_so(seeds_dir: Path) -> None:
     """Before any process elects itself, nobody is named."""
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=5, watch=False)
-    corpus.load()
+    corpus.snapshot(watching=False)
     assert corpus.watch_state() == {"changes": "not yet watched", "watcher": None,
                                     "watcher_heard": None, "walks": 1}
     assert corpus.problems == ()
@@ -176,7 +176,7 @@ def test_a_follower_waits_for_a_watcher_elected_that_has_not_beaten_yet(
     ballot = os.open(f"/proc/self/fd/{ring_of(corpus)._file}", os.O_RDONLY | os.O_CLOEXEC)
     others.append(ballot)
     fcntl.flock(ballot, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    corpus.load()
+    corpus.snapshot(watching=False)
     write(seeds_dir, "second.md", 2, "Second")
     time.sleep(0.02)
     corpus.tick()
@@ -194,11 +194,11 @@ def test_a_switched_seeds_link_is_logged_once_and_followed(
     current = tmp_path / "current"
     current.symlink_to("release-1")
     corpus = Corpus(current, reload_seconds=0)
-    corpus.load()
+    corpus.snapshot(watching=False)
     (tmp_path / "next").symlink_to("release-2")
     os.replace(tmp_path / "next", current)
-    corpus.load()
-    corpus.load()
+    corpus.snapshot(watching=False)
+    corpus.snapshot(watching=False)
     assert titles(corpus) == {"Second release"}
     said = [r.getMessage() for r in caplog.records if "now leads to" in r.getMessage()]
     assert said == [f"the seeds folder {current} now leads to {tmp_path / 'release-2'}"]
@@ -224,7 +224,7 @@ def test_what_the_watcher_walked_to_is_named_for_the_other_processes(seeds_dir: 
     and beats for them."""
     write(seeds_dir, "first.md", 1, "First")
     corpus = Corpus(seeds_dir, reload_seconds=0.01, watch=False)
-    corpus.load()
+    corpus.snapshot(watching=False)
     events = {thread for thread in threading.enumerate() if thread.name == "seed-events"}
     corpus.tick()  # elected
     assert {t for t in threading.enumerate() if t.name == "seed-events"} <= events  # WATCH off
