@@ -207,9 +207,9 @@ DAMAGES: dict[str, tuple[Damage, str]] = {
     "invalid-a-list": (snapshot(lambda s: dataclasses.replace(s, invalid=list(s.invalid))),
                        VIEW),
     "invalid-a-text": (snapshot(replaced(invalid=("bad.md",))), VIEW),
-    "seeds-text": (snapshot(replaced(seeds="many")), VIEW),
-    "published-text": (snapshot(replaced(published="many")), VIEW),
-    "unpublished-text": (snapshot(replaced(unpublished="few")), VIEW),
+    "seeds-text": (snapshot(replaced(seed_count="many")), VIEW),
+    "published-text": (snapshot(replaced(published_count="many")), VIEW),
+    "unpublished-text": (snapshot(replaced(unpublished_count="few")), VIEW),
     "naive-loaded-at": (snapshot(lambda s: dataclasses.replace(s, loaded_at=naive(s.loaded_at))),
                         VIEW),
     "naive-expires-at": (snapshot(lambda s: dataclasses.replace(
