@@ -37,7 +37,7 @@ def seed_files(root: Path, under: str = "") -> Found:
     found: Found = {}
     start = under.strip("/")
     pending: list[Pending] = [(str(root / start), start + "/", start.count("/") + 1) if start
-               else (str(root), "", 0)]
+                              else (str(root), "", 0)]
     while pending:
         folder, prefix, depth = pending.pop()
         try:
@@ -45,8 +45,7 @@ def seed_files(root: Path, under: str = "") -> Found:
         except OSError as error:
             if prefix == (start + "/" if start else ""):
                 raise
-            found[prefix] = SeedError(prefix, "is a folder that cannot be listed: "
-                                      f"{error.strerror or error}", retry=True)
+            found[prefix] = unseen(prefix, error)
             continue
         for entry in listing:
             name = entry.name
@@ -85,9 +84,16 @@ def seed_file(root: Path, name: str) -> StatKey | SeedError | None:
     except FileNotFoundError:
         return None
     except (OSError, RuntimeError) as error:
-        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}",
-                         retry=isinstance(error, OSError))
+        return unseen(name, error)
     return _key_of(status, name)
+
+
+def unseen(name: str, error: OSError | RuntimeError) -> SeedError:
+    """Why the system would not let name be seen: a folder (its name ends in `/`) that cannot
+    be listed, a file that cannot be read; an OSError is a failure that may pass."""
+    what = "is a folder that cannot be listed" if name.endswith("/") else "cannot be read"
+    return SeedError(name, f"{what}: {getattr(error, 'strerror', None) or error}",
+                     retry=isinstance(error, OSError))
 
 
 def _listing(folder: str) -> list[os.DirEntry[str]]:
@@ -112,8 +118,7 @@ def _stat_key(entry: os.DirEntry[str], root: Path, name: str) -> StatKey | SeedE
             return SeedError(name, "is a symlink to a file outside the seeds folder; not followed")
         status = entry.stat()
     except (OSError, RuntimeError) as error:
-        return SeedError(name, f"cannot be read: {getattr(error, 'strerror', None) or error}",
-                         retry=isinstance(error, OSError))
+        return unseen(name, error)
     return _key_of(status, name)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.reading import read_many
-from ..ingest.scan import Found, seed_file, seed_files
+from ..ingest.scan import Found, seed_file, seed_files, unseen
 from ..ingest.seed import SEED_SUFFIXES
 from ..model import Result, SeedError
 from .decide import Entries, ScanPlan, plan_scan, settle_reads, still_written
@@ -70,8 +70,7 @@ def _unseen(previous: Entries, name: str, error: OSError, covered: set[str],
     searched, a path too long): a problem that may pass; what was read there is kept."""
     seed = name.lower().endswith(SEED_SUFFIXES)
     key = name if seed else name.rstrip("/") + "/"
-    what = "cannot be read" if seed else "is a folder that cannot be listed"
-    found[key] = SeedError(key, f"{what}: {error.strerror or error}", retry=True)
+    found[key] = unseen(key, error)
     covered.add(key)
     if not seed:
         covered.update(known for known in previous if known.startswith(key))
@@ -86,8 +85,7 @@ def _folder(root: Path, previous: Entries, name: str, found: Found) -> set[str]:
         try:
             now = seed_files(root, name)
         except OSError as error:  # it cannot be listed: keep what was read under it
-            now = {prefix: SeedError(prefix, "is a folder that cannot be listed: "
-                                     f"{error.strerror or error}", retry=True)}
+            now = {prefix: unseen(prefix, error)}
         found.update(now)
         under.update(now)
     return under
