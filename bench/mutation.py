@@ -135,6 +135,9 @@ def run_part(part_name: str, equivalent: dict) -> dict:
                     if ": " in line)
     if not statuses:
         sys.exit(f"{part_name}: mutmut made no mutants (see {dest})")
+    if set(statuses.values()) == {"not checked"}:
+        sys.exit(f"{part_name}: no mutant was checked: the part's tests fail unmutated "
+                 f"(run them in {dest}/mutants)")
     unkilled = [{"name": name, "status": statuses[name], "diff": diff(dest, name)}
                 for name in sorted(statuses) if statuses[name] not in KILLED]
     for mutant in unkilled:
