@@ -76,9 +76,9 @@ PARTS = {
                          "tests/test_parsecache.py::test_a_writer_killed_part_way_leaves_no_file_for_ever",
                          "tests/test_parsecache.py::test_a_cache_with_a_field_of_the_wrong_type_is_ignored",
                          "tests/test_parsecache.py::test_a_fifo_in_the_cache_place_is_ignored_at_once",
-                         "tests/test_security.py::test_a_wrong_cache_is_a_slower_start_for_the_server_and_check",
-                         "tests/test_security.py::test_a_truncated_cache_is_ignored",
-                         "tests/test_security.py::test_a_cache_others_may_write_is_refused",
+                         "tests/test_security_parse_cache.py::test_a_wrong_cache_is_a_slower_start_for_the_server_and_check",
+                         "tests/test_security_parse_cache.py::test_a_truncated_cache_is_ignored",
+                         "tests/test_security_parse_cache.py::test_a_cache_others_may_write_is_refused",
                          "tests/test_api_hostile.py::test_a_parse_cache_with_a_news_field_of_the_wrong_type_is_ignored")),
     "watcher": Part(("feeds/view/watcher.py", "feeds/view/reloading.py", "feeds/view/decide.py"),
                     ("tests/test_decide.py", "tests/test_publish_decisions.py",
@@ -216,9 +216,9 @@ def main(asked: list[str]) -> None:
         results[name] = run_part(name, equivalent)
         print(f"{name}: {score(results[name]):.0%} ({results[name]['killed']} of "
               f"{results[name]['mutants']} killed, {len(results[name]['survived'])} survived)")
-    ordered = {name: results[name] for name in PARTS if name in results}
-    RESULTS.write_text(json.dumps(ordered, indent=1) + "\n")
-    REPORT.write_text(report(ordered))
+        ordered = {name: results[name] for name in PARTS if name in results}
+        RESULTS.write_text(json.dumps(ordered, indent=1) + "\n")  # after each: a part that
+        REPORT.write_text(report(ordered))  # cannot run stops the rest, not the ones done
 
 
 if __name__ == "__main__":
