@@ -5,6 +5,7 @@ import os
 import threading
 
 _FORBIDDEN_IN: set[int] = set()
+_NO_SIGNAL = 0  # kill() with it only asks whether the process exists
 
 
 def forbid_forking() -> None:
@@ -22,7 +23,7 @@ def may_fork() -> bool:
 def running(pid: int) -> bool:
     """Whether a process with this id runs on this machine."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, _NO_SIGNAL)
     except ProcessLookupError:
         return False
     except PermissionError:
