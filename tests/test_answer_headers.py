@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from feeds import create_app
+from feeds.web import fastpath
 
 NEWEST = "Wed, 03 Jan 2024 08:00:00 GMT"  # the publishedDateTime of article 3, the newest
 HUB = "https://hub.example.net/"
@@ -33,7 +34,10 @@ def counting(app: Flask) -> list[str]:
 
 @pytest.fixture
 def app(seeds_dir: Path, write_seed: Callable[..., Path]) -> Flask:
-    """An app over three articles, the fast path in front, WebSub pings to an outside hub."""
+    """An app over three articles, the fast path in front, WebSub pings to an outside hub; no
+    Accept-Encoding decided before, as in a new server (a process forked from one that ran
+    other tests would otherwise answer from their decisions)."""
+    fastpath._short_gzip.cache_clear()
     for n in range(1, 4):
         write_seed(f"{n}.md", **article_fields(n))
     made = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "RELOAD_SECONDS": 3600,

@@ -4,6 +4,7 @@ warning naming why, the seeds read anew."""
 
 import dataclasses
 import pickle
+import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -236,5 +237,18 @@ def test_a_cache_not_what_the_model_says_is_ignored_with_why(
     corpus = restart(site, cache, pickle.dumps(data if whole is None else whole))
     assert [r.getMessage() for r in caplog.records if r.name == "feeds.view.cache"] == [
         f"parse cache {cache / site[1]} ignored: {reason}"]
+    assert corpus.current is not None
+    assert [a.title for a in corpus.current.site.articles] == ["Article 2", "Title from the seed"]
+
+
+def test_a_cache_that_declares_a_huge_object_is_ignored_naming_the_error(
+        site: tuple[Path, str, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A cache whose first object says it is a pebibyte long fails at once (no memory is that
+    large), and the warning names the error, which says nothing of itself."""
+    huge = pickle.PROTO + b"\x04" + pickle.BINBYTES8 + struct.pack("<Q", 2**50) + b"abc"
+    cache = tmp_path / "cache"
+    corpus = restart(site, cache, huge)
+    assert [r.getMessage() for r in caplog.records if r.name == "feeds.view.cache"] == [
+        f"parse cache {cache / site[1]} ignored: MemoryError"]
     assert corpus.current is not None
     assert [a.title for a in corpus.current.site.articles] == ["Article 2", "Title from the seed"]

@@ -169,3 +169,20 @@ def test_a_seed_that_breaks_the_reader_is_invalid_alone_and_logged(
     record, = (r for r in caplog.records if r.name == "feeds.ingest.reading")
     assert record.getMessage() == f"reading seed {broken} failed unexpectedly"
     assert record.exc_info is not None and record.exc_info[0] is ValueError
+
+
+def test_a_long_reason_from_a_bug_is_cut_to_three_hundred_characters(
+        seeds_dir: Path, write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """However long a bug's message, the seed's reason (shown in /healthz and check) is cut to
+    300 characters. No seed we know of finds such a bug, so the reader is made to fail here."""
+    write_seed("a.md", **article_fields(1))
+
+    def buggy(path: Path, name: str) -> Article:
+        raise RuntimeError("x" * 1000)
+
+    monkeypatch.setattr(reading, "read_seed", buggy)
+    error, = read_many(seeds_dir, ["a.md"])
+    assert isinstance(error, SeedError)
+    assert error.reason == ("could not be read (RuntimeError: " + "x" * 1000)[:300]
+    assert len(error.reason) == 300

@@ -57,6 +57,7 @@ def test_the_view_is_built_whole_when_site_data_changed_or_most_seeds_did() -> N
     assert builds_whole(True, 0, 100, 0.25)
     assert not builds_whole(False, 0, 0, 0.25)
     assert builds_whole(False, 1, 0, 0.25)
+    assert builds_whole(False, 1, 1, 0.5) and not builds_whole(False, 1, 2, 0.5)  # 1 of 1
 
 
 def test_a_saved_view_holds_only_for_the_same_site_and_before_its_embargo_ends() -> None:
