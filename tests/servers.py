@@ -44,6 +44,13 @@ def serve(env: dict[str, str], workers: int = 1, *extra: str, user: str | None =
         yield base
 
 
+def as_user(user: str, command: list[str]) -> list[str]:
+    """command, run as the unprivileged user."""
+    account = pwd.getpwnam(user)
+    return ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
+            "--clear-groups", *command]
+
+
 @contextmanager
 def serve_process(env: dict[str, str], workers: int = 1, *extra: str,
                   output: Path | None = None, user: str | None = None):
@@ -55,9 +62,7 @@ def serve_process(env: dict[str, str], workers: int = 1, *extra: str,
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "serve",
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra]
     if user:
-        account = pwd.getpwnam(user)
-        command = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
-                   "--clear-groups", *command]
+        command = as_user(user, command)
     log = output.open("wb") if output else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=log,
                                stderr=subprocess.STDOUT if output else None)

@@ -4,13 +4,15 @@ that quietly shrank."""
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import article_fields, seed_text
 from served import health, wait_for
-from servers import fetch, serve
+from servers import as_user, fetch, serve
 
 
 @pytest.fixture
@@ -92,6 +94,61 @@ def test_a_folder_that_cannot_be_listed_keeps_its_articles_and_is_reported(unpri
         assert fetch(f"{base}/feed.atom")[2].count(b"<entry>") == 5
         (seeds / "sub").chmod(0o755)
         wait_for(lambda: health(base)[0] == 200)
+
+
+def test_a_seed_made_readable_with_no_event_for_it_is_read_again_within_an_interval(
+        unprivileged):
+    """A mode changed through another link to the file sends no event for the seeds folder:
+    the retry once a reload interval reads it, even after events for other seeds came."""
+    seeds = unprivileged
+    write_as_nobody(seeds / "stays.md", seed_text(**article_fields(1, title="Stays")))
+    flaky = write_as_nobody(seeds / "flaky.md", seed_text(**article_fields(2, title="Flaky")))
+    elsewhere = seeds.parent / "elsewhere.md"
+    os.link(flaky, elsewhere)
+    env = {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": "2"}  # few retries
+    with serve(env, user="nobody") as base:
+        wait_for(lambda: health(base)[1]["changes"] == "file events")
+        flaky.chmod(0o000)
+        wait_for(lambda: health(base)[0] == 503)
+        (seeds / "stays.md").write_text(seed_text(**article_fields(1, title="Changed")))
+        wait_for(lambda: b"Changed" in fetch(f"{base}/feed.rss")[2])
+        assert health(base)[1]["problems"] == ["flaky.md: cannot be read: Permission denied"]
+        elsewhere.chmod(0o644)
+        wait_for(lambda: health(base)[0] == 200)
+        assert b"Flaky" in fetch(f"{base}/feed.rss")[2]
+
+
+HOLD_INOTIFY = """
+import ctypes, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+libc = ctypes.CDLL(None, use_errno=True)
+held = []
+while (fd := libc.inotify_init1(0)) >= 0:
+    held.append(fd)
+print(len(held), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_file_events_unavailable_are_named_in_healthz_and_the_folder_is_walked(unprivileged):
+    """Another program of the server's user holds every inotify instance the system allows
+    that user: /healthz says why there are no events, and changes are still found by walks."""
+    seeds = unprivileged
+    write_as_nobody(seeds / "a.md", seed_text(**article_fields(1, title="First")))
+    with subprocess.Popen(as_user("nobody", [sys.executable, "-c", HOLD_INOTIFY]),
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE) as holder:
+        try:
+            assert holder.stdout is not None and int(holder.stdout.readline()) >= 0
+            env = {"FEEDS_SEEDS_DIR": str(seeds), "FEEDS_RELOAD_SECONDS": "0.3"}
+            with serve(env, user="nobody") as base:
+                wait_for(lambda: "events" in health(base)[1])
+                status, body = health(base)
+                assert status == 200 and body["changes"] == "walks"
+                assert "Too many open files" in body["events"]
+                write_as_nobody(seeds / "a.md", seed_text(**article_fields(1, title="Second")))
+                wait_for(lambda: b"Second" in fetch(f"{base}/feed.rss")[2])
+        finally:
+            holder.kill()
 
 
 # A seeds folder that a deploy switches
