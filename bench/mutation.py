@@ -8,13 +8,17 @@ a second on two cores, where cosmic-ray starts a whole test run for each one.
 Each part runs in its own copy of the project under the system's temporary folder, with its own
 tests. They are tests that run in the test process (the Flask test client, real files, real
 threads): mutmut learns which tests reach a function only in its own process, so a server in a
-subprocess would kill nothing it could count.
+subprocess would kill nothing it could count. What only a real server shows (a user the system
+binds, file events the system refuses) a part names as its server tests: each mutant that
+survives the in-process tests is run once more against them, the mutant chosen by mutmut's own
+MUTANT_UNDER_TEST, which the server inherits, and counts as killed when they fail.
 
 Mutants that no test can tell from the original are listed with the reason in
 bench/mutation_equivalent.toml, by name or by a rule over the line they change; the score leaves
 them out.
 
 Usage: .venv/bin/python bench/mutation.py [PART ...]      (default: every part; `--list`)
+       .venv/bin/python bench/mutation.py --report          (the reasons again, nothing run)
 """
 
 import json
@@ -34,6 +38,7 @@ REPORT = REPO / "docs" / "mutation.md"
 EQUIVALENT = REPO / "bench" / "mutation_equivalent.toml"
 CORPUS = REPO.parent / "shared" / "corpus" / "powerapps"
 KILLED = {"killed", "timeout", "caught by type check"}
+KILLED_BY_SERVER = "killed by a server test"
 GOAL = 0.90
 
 
@@ -43,6 +48,7 @@ class Part:
 
     modules: tuple[str, ...]
     tests: tuple[str, ...]
+    server_tests: tuple[str, ...] = ()  # tried on survivors, each run in its own subprocess
 
 
 PARTS = {
@@ -83,7 +89,8 @@ PARTS = {
     "watcher": Part(("feeds/view/watcher.py", "feeds/view/reloading.py", "feeds/view/decide.py"),
                     ("tests/test_decide.py", "tests/test_publish_decisions.py",
                      "tests/test_reload_loop.py", "tests/test_who_walks.py",
-                     "tests/test_unlistable_folder.py")),
+                     "tests/test_unlistable_folder.py"),
+                    ("tests/test_reload_faults_access.py",)),
     "made-to-measure index": Part(("feeds/view/index.py", "feeds/view/lookups.py"),
                                   ("tests/test_made_to_measure.py",
                                    "tests/test_index_follows_changes.py",
@@ -142,13 +149,50 @@ def run_part(part_name: str, equivalent: dict) -> dict:
                 for name in sorted(statuses) if statuses[name] not in KILLED]
     for mutant in unkilled:
         mutant["reason"] = why_equivalent(mutant, equivalent)
+    server_tests = PARTS[part_name].server_tests
+    if server_tests and not servers_fail(dest, server_tests, ""):
+        for mutant in unkilled:
+            if not mutant["reason"] and servers_fail(dest, server_tests, mutant["name"]):
+                mutant["status"] = KILLED_BY_SERVER
+    elif server_tests:
+        sys.exit(f"{part_name}: its server tests fail unmutated (run them in {dest}/mutants)")
+    return counted(part_name, len(statuses), unkilled)
+
+
+def counted(part_name: str, mutants: int, unkilled: list[dict]) -> dict:
+    """A part's result: its counts, and each mutant not killed in process, sorted."""
+    by_server = [mutant for mutant in unkilled if mutant["status"] == KILLED_BY_SERVER]
+    rest = [mutant for mutant in unkilled if mutant["status"] != KILLED_BY_SERVER]
     return {
         "modules": list(PARTS[part_name].modules),
-        "mutants": len(statuses),
-        "killed": len(statuses) - len(unkilled),
-        "equivalent": [mutant for mutant in unkilled if mutant["reason"]],
-        "survived": [mutant for mutant in unkilled if not mutant["reason"]],
+        "mutants": mutants,
+        "killed": mutants - len(rest),
+        "killed_by_server": by_server,
+        "equivalent": [mutant for mutant in rest if mutant["reason"]],
+        "survived": [mutant for mutant in rest if not mutant["reason"]],
     }
+
+
+def servers_fail(dest: Path, tests: tuple[str, ...], mutant: str) -> bool:
+    """Whether the server tests fail with mutant in place ("": the original)."""
+    env = {**os.environ, "MUTANT_UNDER_TEST": mutant,
+           "FEEDS_TEST_CORPUS": str(CORPUS) if CORPUS.is_dir() else ""}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
+                           "-p", "no:cacheprovider", *tests], cwd=dest / "mutants", env=env,
+                          capture_output=True)
+    return done.returncode != 0
+
+
+def reported_again(results: dict[str, dict], equivalent: dict) -> dict[str, dict]:
+    """Every part's last result, each mutant not killed judged again by today's reasons."""
+    again = {}
+    for name, result in results.items():
+        unkilled = [*result.get("killed_by_server", []), *result["equivalent"],
+                    *result["survived"]]
+        for mutant in unkilled:
+            mutant["reason"] = why_equivalent(mutant, equivalent)
+        again[name] = counted(name, result["mutants"], unkilled)
+    return again
 
 
 def why_equivalent(mutant: dict, equivalent: dict) -> str:
@@ -184,17 +228,23 @@ def report(results: dict[str, dict]) -> str:
              "`.venv/bin/python bench/mutation.py [PART ...]` after changing a part or its "
              f"tests. Goal: at least {GOAL:.0%} of the mutants that a test could tell apart "
              "killed in each part.", "",
+             "Killed counts the mutants a server test killed too (of those, in brackets).",
+             "",
              "| part | modules | mutants | killed | equivalent | survived | score |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, result in results.items():
         modules = ", ".join(f"`{m}`" for m in result["modules"])
-        lines.append(f"| {name} | {modules} | {result['mutants']} | {result['killed']} | "
+        by_server = len(result.get("killed_by_server", []))
+        killed = f"{result['killed']} ({by_server})" if by_server else str(result["killed"])
+        lines.append(f"| {name} | {modules} | {result['mutants']} | {killed} | "
                      f"{len(result['equivalent'])} | {len(result['survived'])} | "
-                     f"{score(result):.0%} |")
+                     f"{score(result):.1%} |")
     for name, result in results.items():
         lines += ["", f"## {name}", ""]
         lines += [f"- survived: `{m['name']}` ({m['status']})\n\n```diff\n{m['diff']}\n```"
                   for m in result["survived"]] or ["No survivor."]
+        lines += [f"- killed by a server test: `{m['name']}`\n\n```diff\n{m['diff']}\n```"
+                  for m in result.get("killed_by_server", [])]
         lines += [f"- equivalent: `{m['name']}`: {m['reason']}\n\n```diff\n{m['diff']}\n```"
                   for m in result["equivalent"]]
     return "\n".join(lines) + "\n"
@@ -205,20 +255,28 @@ def main(asked: list[str]) -> None:
     if asked == ["--list"]:
         print("\n".join(PARTS))
         return
-    unknown = [name for name in asked if name not in PARTS]
+    unknown = [name for name in asked if name not in PARTS and asked != ["--report"]]
     if unknown:
         sys.exit(f"unknown parts {unknown}; the parts are: {', '.join(PARTS)}")
     equivalent = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     equivalent.setdefault("names", {})
     equivalent.setdefault("rules", [])
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if asked == ["--report"]:
+        write(reported_again(results, equivalent))
+        return
     for name in asked or list(PARTS):
         results[name] = run_part(name, equivalent)
-        print(f"{name}: {score(results[name]):.0%} ({results[name]['killed']} of "
+        print(f"{name}: {score(results[name]):.1%} ({results[name]['killed']} of "
               f"{results[name]['mutants']} killed, {len(results[name]['survived'])} survived)")
-        ordered = {name: results[name] for name in PARTS if name in results}
-        RESULTS.write_text(json.dumps(ordered, indent=1) + "\n")  # after each: a part that
-        REPORT.write_text(report(ordered))  # cannot run stops the rest, not the ones done
+        write(results)  # after each: a part that cannot run stops the rest, not the ones done
+
+
+def write(results: dict[str, dict]) -> None:
+    """docs/mutation.json and docs/mutation.md, the parts in their order."""
+    ordered = {name: results[name] for name in PARTS if name in results}
+    RESULTS.write_text(json.dumps(ordered, indent=1) + "\n")
+    REPORT.write_text(report(ordered))
 
 
 if __name__ == "__main__":
