@@ -228,7 +228,7 @@ def report(results: dict[str, dict]) -> str:
              "`.venv/bin/python bench/mutation.py [PART ...]` after changing a part or its "
              f"tests. Goal: at least {GOAL:.0%} of the mutants that a test could tell apart "
              "killed in each part.", "",
-             "Killed counts the mutants a server test killed too (of those, in brackets).",
+             "Killed includes, in brackets, the mutants that only a server test killed.",
              "",
              "| part | modules | mutants | killed | equivalent | survived | score |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
