@@ -160,7 +160,7 @@ def run_part(part_name: str, equivalent: dict) -> dict:
 
 
 def counted(part_name: str, mutants: int, unkilled: list[dict]) -> dict:
-    """A part's result: its counts, and each mutant not killed in process, sorted."""
+    """A part's result: its counts, and each mutant not killed in process, by how it ended."""
     by_server = [mutant for mutant in unkilled if mutant["status"] == KILLED_BY_SERVER]
     rest = [mutant for mutant in unkilled if mutant["status"] != KILLED_BY_SERVER]
     return {
@@ -255,9 +255,6 @@ def main(asked: list[str]) -> None:
     if asked == ["--list"]:
         print("\n".join(PARTS))
         return
-    unknown = [name for name in asked if name not in PARTS and asked != ["--report"]]
-    if unknown:
-        sys.exit(f"unknown parts {unknown}; the parts are: {', '.join(PARTS)}")
     equivalent = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     equivalent.setdefault("names", {})
     equivalent.setdefault("rules", [])
@@ -265,6 +262,9 @@ def main(asked: list[str]) -> None:
     if asked == ["--report"]:
         write(reported_again(results, equivalent))
         return
+    unknown = [name for name in asked if name not in PARTS]
+    if unknown:
+        sys.exit(f"unknown parts {unknown}; the parts are: {', '.join(PARTS)}")
     for name in asked or list(PARTS):
         results[name] = run_part(name, equivalent)
         print(f"{name}: {score(results[name]):.1%} ({results[name]['killed']} of "
